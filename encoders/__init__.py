@@ -1,0 +1,1 @@
+"""Graph (variational) autoencoders for architectures (installed as ``qgnas.encoders``)."""

@@ -1,0 +1,1 @@
+"""Gymnasium environments of qgnas (installed as ``qgnas.envs``)."""

@@ -1,0 +1,30 @@
+"""The shared search core: spaces, evaluators, ask/tell searchers, the runner and benchmarks.
+
+This package imports neither the quantum nor the graph world: it defines the protocols they implement.
+"""
+
+from .result import FAILED, OK, Evaluator, Result
+from .runner import Record, ResumeMismatch, Runner, RunOutcome, read_log
+from .searcher import Searcher
+from .seeding import seed_streams, torch_seed
+from .space import ArchGraph, Decision, InvalidArchitecture, SearchExhausted, SearchSpace
+
+__all__ = [
+    "FAILED",
+    "OK",
+    "ArchGraph",
+    "Decision",
+    "Evaluator",
+    "InvalidArchitecture",
+    "Record",
+    "Result",
+    "ResumeMismatch",
+    "RunOutcome",
+    "Runner",
+    "SearchExhausted",
+    "SearchSpace",
+    "Searcher",
+    "read_log",
+    "seed_streams",
+    "torch_seed",
+]

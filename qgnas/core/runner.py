@@ -1,0 +1,291 @@
+"""Runner: one searcher x one task x one seed x a budget, logged to JSONL and resumable.
+
+Budget: the number of *distinct* architectures evaluated (and optionally wall seconds). When a
+searcher proposes an architecture already evaluated in this run, the result is served from the run's
+cache, told to the searcher, and neither counted nor logged.
+
+Log: ``<name>.jsonl`` holds one line per distinct evaluation, flushed and fsynced as it is written;
+``<name>.meta.json`` holds the configuration, seed, versions and git revision.
+
+Resume: the searcher is rebuilt from the same seed and the log is *replayed*: each ``ask`` must
+propose exactly the logged architecture (or a cached repeat), which gets the logged result instead of
+a new evaluation. Searchers are deterministic given seed and history, so after the replay the searcher
+is in the state it had when the run was killed, and the run continues as if never interrupted. A
+torn last line (killed mid-write) is dropped and that evaluation is redone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .result import Result
+from .searcher import Searcher
+from .seeding import seed_streams
+from .space import SearchExhausted, SearchSpace
+
+SearcherFactory = Callable[[SearchSpace, np.random.Generator], Searcher]
+
+
+class ResumeMismatch(RuntimeError):
+    """The replayed searcher proposed something else than the log holds (code or config changed)."""
+
+
+@dataclass
+class Record:
+    """One logged evaluation."""
+
+    index: int
+    key: str
+    arch: Any  # JSON form
+    result: Result
+    elapsed: float  # wall seconds since the run began, across resumes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "key": self.key,
+            "arch": self.arch,
+            "result": self.result.to_json(),
+            "elapsed": round(self.elapsed, 6),
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Record:
+        return cls(d["index"], d["key"], d["arch"], Result.from_json(d["result"]), float(d["elapsed"]))
+
+
+@dataclass
+class RunOutcome:
+    records: list[Record]
+    status: str  # "complete", "exhausted" (searcher or space ran out), "timeout", "stalled"
+    log_path: Path
+    resumed_from: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def read_log(path: str | os.PathLike, repair: bool = False) -> list[Record]:
+    """Records of a JSONL log. A torn last line (no newline, or not JSON) is ignored, and with
+    ``repair=True`` cut from the file so that appending continues cleanly."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    raw = path.read_bytes()
+    records: list[Record] = []
+    good_end = 0
+    pos = 0
+    for line in raw.splitlines(keepends=True):
+        end = pos + len(line)
+        if not line.endswith(b"\n"):
+            break
+        try:
+            records.append(Record.from_json(json.loads(line)))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            break
+        good_end = end
+        pos = end
+    if repair and good_end < len(raw):
+        with open(path, "r+b") as f:
+            f.truncate(good_end)
+    return records
+
+
+def git_revision() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for pkg in ("qgnas", "numpy", "torch", "gymnasium"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+class Runner:
+    """Drive ``searcher_factory(space, rng)`` against ``evaluator`` for ``budget`` distinct
+    evaluations, logging to ``run_dir/<name>.jsonl``.
+
+    Args:
+        space: the search space (used for keys and JSON forms).
+        evaluator: callable arch -> Result (``qgnas.core.Evaluator`` turns exceptions into failures).
+        searcher_factory: builds the searcher from the space and its random stream.
+        budget: distinct architectures to evaluate (clamped to the space size when that is known).
+        seed: root seed of the run, split into independent streams.
+        run_dir, name: where the log goes.
+        seconds: optional wall-clock budget (counted across resumes).
+        config: anything worth recording next to the log (searcher options, task, ...).
+        progress: show a progress bar when stderr is a terminal.
+        max_repeats: consecutive cached proposals tolerated before the run is declared stalled.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        evaluator: Callable[[Any], Result],
+        searcher_factory: SearcherFactory,
+        budget: int,
+        seed: int,
+        run_dir: str | os.PathLike,
+        name: str = "run",
+        seconds: float | None = None,
+        config: dict[str, Any] | None = None,
+        progress: bool = True,
+        max_repeats: int = 100_000,
+    ):
+        if not isinstance(budget, int | np.integer) or budget <= 0:
+            raise ValueError(f"budget must be a positive integer, got {budget!r}")
+        if seconds is not None and seconds <= 0:
+            raise ValueError(f"seconds must be positive, got {seconds!r}")
+        size = space.size()
+        self.space = space
+        self.evaluator = evaluator
+        self.searcher_factory = searcher_factory
+        self.budget = int(min(budget, size)) if size is not None else int(budget)
+        self.seed = int(seed)
+        self.run_dir = Path(run_dir)
+        self.name = name
+        self.seconds = seconds
+        self.config = dict(config or {})
+        self.progress = progress
+        self.max_repeats = max_repeats
+
+    @property
+    def log_path(self) -> Path:
+        return self.run_dir / f"{self.name}.jsonl"
+
+    @property
+    def meta_path(self) -> Path:
+        return self.run_dir / f"{self.name}.meta.json"
+
+    def _write_meta(self, status: str, n: int) -> dict[str, Any]:
+        meta = {
+            "name": self.name,
+            "space": getattr(self.space, "name", type(self.space).__name__),
+            "seed": self.seed,
+            "budget": self.budget,
+            "seconds": self.seconds,
+            "config": self.config,
+            "status": status,
+            "evaluations": n,
+            "versions": versions(),
+            "git_revision": git_revision(),
+            "argv": sys.argv,
+        }
+        tmp = self.meta_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(meta, indent=2, default=str))
+        os.replace(tmp, self.meta_path)
+        return meta
+
+    def run(self, resume: bool = False) -> RunOutcome:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        logged = read_log(self.log_path, repair=resume)
+        if logged and not resume:
+            raise FileExistsError(
+                f"{self.log_path} already holds {len(logged)} evaluations; resume it or use another directory"
+            )
+        if not resume and self.log_path.exists():
+            self.log_path.unlink()  # an empty or torn-only log from a run that never evaluated
+
+        streams = seed_streams(self.seed)
+        searcher = self.searcher_factory(self.space, streams["searcher"])
+        cache: dict[str, Result] = {}
+        records: list[Record] = []
+
+        # Replay what the log holds: same proposals, logged results, no evaluation.
+        repeats = 0
+        while len(records) < len(logged):
+            arch = searcher.ask()
+            key = self.space.key(arch)
+            if key in cache:
+                searcher.tell(arch, cache[key])
+                repeats += 1
+                if repeats > self.max_repeats:
+                    raise ResumeMismatch(f"{self.log_path}: replay stalled on cached proposals")
+                continue
+            repeats = 0
+            expected = logged[len(records)]
+            if key != expected.key:
+                raise ResumeMismatch(
+                    f"{self.log_path}: evaluation {len(records)} was {expected.key!r} in the log but the "
+                    f"replayed searcher proposed {key!r}; the code, seed or options differ from the logged run"
+                )
+            cache[key] = expected.result
+            searcher.tell(arch, expected.result)
+            records.append(expected)
+
+        resumed_from = len(records)
+        self._write_meta("running", resumed_from)
+        offset = records[-1].elapsed if records else 0.0
+        start = time.perf_counter()
+        status = "complete"
+        best = max((r.result.objective for r in records), default=-float("inf"))
+        from tqdm.auto import tqdm
+
+        bar = tqdm(
+            total=self.budget,
+            initial=resumed_from,
+            desc=self.name,
+            disable=not (self.progress and sys.stderr.isatty()),
+            leave=False,
+        )
+        with open(self.log_path, "a", encoding="utf-8") as log, bar:
+            while len(records) < self.budget:
+                elapsed = offset + time.perf_counter() - start
+                if self.seconds is not None and elapsed >= self.seconds:
+                    status = "timeout"
+                    break
+                try:
+                    arch = searcher.ask()
+                except SearchExhausted:
+                    status = "exhausted"
+                    break
+                key = self.space.key(arch)
+                if key in cache:
+                    searcher.tell(arch, cache[key])
+                    repeats += 1
+                    if repeats > self.max_repeats:
+                        status = "stalled"
+                        break
+                    continue
+                repeats = 0
+                result = self.evaluator(arch)
+                cache[key] = result
+                record = Record(
+                    len(records), key, self.space.to_json(arch), result, offset + time.perf_counter() - start
+                )
+                log.write(json.dumps(record.to_json()) + "\n")
+                log.flush()
+                os.fsync(log.fileno())
+                records.append(record)
+                searcher.tell(arch, result)
+                bar.update(1)
+                if result.objective > best:
+                    best = result.objective
+                    bar.set_postfix(best=f"{best:.4g}", refresh=False)
+        meta = self._write_meta(status, len(records))
+        return RunOutcome(records, status, self.log_path, resumed_from, meta)

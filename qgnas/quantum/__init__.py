@@ -1,0 +1,33 @@
+"""The quantum world: Hamiltonians, circuits, noise models, the PTM simulator, reference backends and
+optimisers.
+
+Names are resolved lazily so that ``import qgnas.quantum`` costs nothing until a piece is used, and
+PennyLane / Qiskit are imported only by the parts that need them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module (inside this package) that defines it
+_EXPORTS: dict[str, str] = {
+    "Hamiltonian": "hamiltonian",
+    "molecule": "molecules",
+    "Circuit": "circuit",
+    "NoiseModel": "noise",
+    "PTMSimulator": "ptm",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_EXPORTS))
+
+
+__all__ = sorted(_EXPORTS)
