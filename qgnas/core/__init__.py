@@ -7,6 +7,7 @@ from .result import FAILED, OK, Evaluator, Result
 from .runner import Record, ResumeMismatch, Runner, RunOutcome, read_log
 from .searcher import Searcher
 from .seeding import seed_streams, torch_seed
+from .task import Task
 from .space import ArchGraph, Decision, InvalidArchitecture, SearchExhausted, SearchSpace
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "SearchExhausted",
     "SearchSpace",
     "Searcher",
+    "Task",
     "read_log",
     "seed_streams",
     "torch_seed",

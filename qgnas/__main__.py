@@ -1,0 +1,5 @@
+import sys
+
+from qgnas.cli import main
+
+sys.exit(main())

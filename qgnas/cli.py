@@ -1,0 +1,190 @@
+"""The ``qgnas`` command line.
+
+    qgnas bench nas-bench-graph --dataset cora --searchers random,evolution,reinforce,bo \\
+        --budget 100 --seeds 5 --out DIR [--resume] [--jobs N]
+    qgnas summarize DIR
+    qgnas list
+
+Bad input exits with code 2 and one line naming the bad value and the allowed ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+from pathlib import Path
+
+BENCH_TASKS = ("nas-bench-graph",)
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        raise UsageError(message)
+
+
+def _positive_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_float(name: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {value}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="qgnas", description="Quantum and graph neural architecture search.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    bench = sub.add_parser("bench", help="benchmark searchers x seeds on a task; writes tables and a plot")
+    bench.add_argument("task", help=f"benchmark task; allowed: {', '.join(BENCH_TASKS)}")
+    bench.add_argument("--dataset", default="cora", help="dataset of the task (nas-bench-graph: cora, ...)")
+    bench.add_argument(
+        "--searchers", default="random,evolution,reinforce,bo", help="comma-separated searcher names"
+    )
+    bench.add_argument("--budget", type=_positive_int("--budget"), default=100,
+                       help="distinct architectures evaluated per run")  # fmt: skip
+    bench.add_argument("--seeds", type=_positive_int("--seeds"), default=5, help="runs per searcher (seeds 0..N-1)")
+    bench.add_argument("--seconds", type=_positive_float("--seconds"), default=None,
+                       help="optional wall-clock budget per run")  # fmt: skip
+    bench.add_argument("--out", required=True, help="benchmark directory (logs, summary.csv, summary.md, PNG)")
+    bench.add_argument("--resume", action="store_true", help="continue the runs logged in --out")
+    bench.add_argument("--jobs", type=_positive_int("--jobs"), default=None,
+                       help="runs in parallel (processes); default: number of CPU cores")  # fmt: skip
+    bench.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    summ = sub.add_parser("summarize", help="recompute the tables and plot of a benchmark directory")
+    summ.add_argument("dir")
+
+    sub.add_parser("list", help="list tasks, datasets and searchers")
+    return parser
+
+
+def _check_out_dir(path: str) -> Path:
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".qgnas-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"--out {path!r} is not a writable directory ({exc.strerror or exc})") from None
+    return out
+
+
+def _parse_searchers(text: str) -> list[str]:
+    from qgnas.searchers import resolve_searcher
+
+    names = [s for s in (t.strip() for t in text.split(",")) if s]
+    if not names:
+        raise UsageError("--searchers is empty; allowed: random, evolution, reinforce, bo")
+    try:
+        resolved = [resolve_searcher(n) for n in names]
+    except ValueError as exc:
+        raise UsageError(f"--searchers: {exc}") from None
+    if len(set(resolved)) != len(resolved):
+        raise UsageError(f"--searchers lists a searcher twice: {text!r}")
+    return resolved
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from qgnas.core.bench import existing_runs, run_benchmark
+    from qgnas.searchers import make_searcher
+
+    task_name = args.task.strip().lower()
+    if task_name not in BENCH_TASKS:
+        raise UsageError(f"unknown benchmark task {args.task!r}; allowed: {', '.join(BENCH_TASKS)}")
+    from qgnas.graph.nas_bench_graph import check_dataset, nas_bench_graph_task
+
+    try:
+        dataset = check_dataset(args.dataset)
+    except ValueError as exc:
+        raise UsageError(f"--dataset: {exc}") from None
+    searchers = _parse_searchers(args.searchers)
+    out = _check_out_dir(args.out)
+    if not args.resume and existing_runs(out):
+        raise UsageError(f"--out {args.out!r} already holds runs; add --resume to continue them, or pick a new --out")
+
+    task_factory = functools.partial(nas_bench_graph_task, dataset)
+    factories = {name: functools.partial(make_searcher, name) for name in searchers}
+    seeds = list(range(args.seeds))
+    jobs = args.jobs or os.cpu_count() or 1
+    jobs = min(jobs, len(searchers) * len(seeds))
+    summary = run_benchmark(
+        task_factory,
+        factories,
+        budget=args.budget,
+        seeds=seeds,
+        out_dir=out,
+        resume=args.resume,
+        jobs=jobs,
+        seconds=args.seconds,
+        progress=not args.quiet,
+    )
+    print((out / "summary.md").read_text(), end="")
+    print(f"\nwrote {out / 'summary.csv'}, {out / 'summary.md'}, {out / 'anytime.png'} "
+          f"and {len(summary['curves'])} run logs under {out}/")  # fmt: skip
+    return 0
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from qgnas.core.bench import existing_runs, summarize
+
+    out = Path(args.dir)
+    if not out.is_dir() or not existing_runs(out):
+        raise UsageError(f"{args.dir!r} holds no benchmark runs (expected <searcher>/seed<k>.jsonl files)")
+    summarize(out)
+    print((out / "summary.md").read_text(), end="")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from qgnas.graph.nas_bench_graph import DATASETS
+    from qgnas.searchers import SEARCHERS
+
+    print("benchmark tasks:", ", ".join(BENCH_TASKS))
+    print("nas-bench-graph datasets:", ", ".join(DATASETS))
+    print("searchers:", ", ".join(SEARCHERS))
+    return 0
+
+
+COMMANDS = {"bench": cmd_bench, "summarize": cmd_summarize, "list": cmd_list}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"qgnas: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qgnas: interrupted; rerun with --resume to continue", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

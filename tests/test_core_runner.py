@@ -1,0 +1,182 @@
+"""Runner contracts: budget in distinct evaluations, cache of repeats, logging, resume, failures."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from qgnas.core import (
+    Decision,
+    Evaluator,
+    InvalidArchitecture,
+    Result,
+    ResumeMismatch,
+    Runner,
+    SearchExhausted,
+    Searcher,
+    SearchSpace,
+    read_log,
+    seed_streams,
+)
+
+
+class GridSpace(SearchSpace):
+    """Pairs (a, b) with a, b in 0..k-1; (0, 0) is invalid; (a, b) and (b, a) are the same arch."""
+
+    name = "grid"
+
+    def __init__(self, k: int = 6):
+        self.k = k
+
+    def decisions(self):
+        return [Decision("a", tuple(range(self.k))), Decision("b", tuple(range(self.k)))]
+
+    def decode(self, indices):
+        a, b = (int(i) for i in indices)
+        if (a, b) == (0, 0):
+            raise InvalidArchitecture("(0, 0) is not allowed")
+        return (a, b)
+
+    def encode(self, arch):
+        return list(arch)
+
+    def key(self, arch):
+        return "-".join(map(str, sorted(arch)))
+
+    def to_json(self, arch):
+        return list(arch)
+
+    def from_json(self, obj):
+        return self.decode(obj)
+
+    def size(self):
+        return self.k * (self.k + 1) // 2 - 1
+
+
+class SumEvaluator(Evaluator):
+    def __init__(self, fail_on=()):
+        self.calls = []
+        self.fail_on = set(fail_on)
+
+    def _evaluate(self, arch):
+        self.calls.append(arch)
+        if tuple(arch) in self.fail_on:
+            raise RuntimeError(f"boom on {arch}")
+        return Result(objective=float(arch[0] + arch[1]), metrics={"test": float(arch[0] * arch[1])})
+
+
+class SamplerWithRepeats(Searcher):
+    """Samples with replacement, so repeats (also symmetric ones) reach the runner's cache."""
+
+    def __init__(self, space, rng):
+        super().__init__(space, rng)
+        self.told = []
+
+    def ask(self):
+        return self.space.sample(self.rng)
+
+    def tell(self, arch, result):
+        self.told.append((arch, result.objective))
+
+
+def make_runner(tmp_path, budget=10, seed=0, evaluator=None, factory=SamplerWithRepeats, **kw):
+    space = GridSpace()
+    return Runner(space, evaluator or SumEvaluator(), factory, budget=budget, seed=seed, run_dir=tmp_path,
+                  progress=False, **kw)  # fmt: skip
+
+
+def test_budget_counts_distinct_architectures_and_repeats_are_served_from_cache(tmp_path):
+    ev = SumEvaluator()
+    out = make_runner(tmp_path, budget=12, evaluator=ev).run()
+    keys = [r.key for r in out.records]
+    assert out.status == "complete"
+    assert len(keys) == 12 and len(set(keys)) == 12
+    assert len(ev.calls) == 12  # every evaluation is distinct
+    assert len(read_log(out.log_path)) == 12
+    meta = json.loads((tmp_path / "run.meta.json").read_text())
+    assert meta["seed"] == 0 and meta["evaluations"] == 12 and "versions" in meta
+
+
+def test_budget_is_clamped_to_space_size_and_searcher_exhaustion_stops_cleanly(tmp_path):
+    class Exhausting(SamplerWithRepeats):
+        def ask(self):
+            if len(self.told) >= 3:
+                raise SearchExhausted("done")
+            return super().ask()
+
+    assert make_runner(tmp_path, budget=10_000).budget == GridSpace().size()
+    out = make_runner(tmp_path / "x", budget=50, factory=Exhausting).run()
+    assert out.status == "exhausted" and len(out.records) <= 3
+
+
+def test_failed_evaluation_is_recorded_not_fatal(tmp_path):
+    ev = SumEvaluator(fail_on={(a, b) for a in range(6) for b in range(6) if a == 5})
+    out = make_runner(tmp_path, budget=20, evaluator=ev).run()
+    failed = [r for r in out.records if not r.result.ok]
+    assert failed, "the seed should hit a failing architecture"
+    assert all(math.isinf(r.result.objective) and "boom" in r.result.message for r in failed)
+    assert read_log(out.log_path)[0].result.status in ("ok", "failed")
+
+
+def test_same_seed_same_log_and_different_seed_differs(tmp_path):
+    a = make_runner(tmp_path / "a", seed=3).run()
+    b = make_runner(tmp_path / "b", seed=3).run()
+    c = make_runner(tmp_path / "c", seed=4).run()
+    strip = lambda p: [{k: v for k, v in json.loads(line).items() if k != "elapsed"}  # noqa: E731
+                       for line in open(p)]  # fmt: skip
+    assert [r.key for r in a.records] == [r.key for r in b.records]
+    assert [r.key for r in a.records] != [r.key for r in c.records]
+    assert [{**x, "result": {**x["result"], "seconds": 0}} for x in strip(a.log_path)] == [
+        {**x, "result": {**x["result"], "seconds": 0}} for x in strip(b.log_path)
+    ]
+
+
+def test_resume_continues_exactly_and_repairs_a_torn_line(tmp_path):
+    full = make_runner(tmp_path / "full", budget=15, seed=7).run()
+    part = make_runner(tmp_path / "part", budget=6, seed=7).run()
+    with open(part.log_path, "a") as f:  # a write cut by a kill
+        f.write('{"index": 6, "key": "1-')
+    ev = SumEvaluator()
+    resumed = make_runner(tmp_path / "part", budget=15, seed=7, evaluator=ev).run(resume=True)
+    assert resumed.resumed_from == 6
+    assert len(ev.calls) == 9  # nothing logged is evaluated again
+    assert [r.key for r in resumed.records] == [r.key for r in full.records]
+    assert [r.key for r in read_log(resumed.log_path)] == [r.key for r in full.records]
+
+
+def test_refuses_to_overwrite_and_detects_a_changed_run(tmp_path):
+    make_runner(tmp_path, budget=5, seed=1).run()
+    with pytest.raises(FileExistsError, match="already holds 5"):
+        make_runner(tmp_path, budget=5, seed=1).run()
+    with pytest.raises(ResumeMismatch, match="seed or options differ"):
+        make_runner(tmp_path, budget=8, seed=2).run(resume=True)
+
+
+def test_bad_budget_and_seed():
+    with pytest.raises(ValueError, match="budget must be a positive integer, got 0"):
+        Runner(GridSpace(), SumEvaluator(), SamplerWithRepeats, budget=0, seed=0, run_dir=".")
+    with pytest.raises(ValueError, match="non-negative integer"):
+        seed_streams(-1)
+
+
+def test_seed_streams_are_independent_and_reproducible():
+    a, b = seed_streams(5), seed_streams(5)
+    assert a["searcher"].integers(1 << 30) == b["searcher"].integers(1 << 30)
+    x = seed_streams(5)
+    assert x["searcher"].integers(1 << 30) != x["evaluator"].integers(1 << 30)
+
+
+def test_generic_space_operators():
+    space, rng = GridSpace(), np.random.default_rng(0)
+    arch = (2, 3)
+    for _ in range(20):
+        child = space.mutate(arch, rng)
+        assert space.key(child) != space.key(arch)
+        assert sum(x != y for x, y in zip(child, arch, strict=True)) == 1
+    nbrs = space.neighbours(arch)
+    assert len({space.key(n) for n in nbrs}) == len(nbrs)
+    assert all(space.is_valid(n) for n in nbrs)
+    assert not space.is_valid((0, 0))
