@@ -181,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"qgnas: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("qgnas: interrupted; rerun with --resume to continue", file=sys.stderr)
         return 130

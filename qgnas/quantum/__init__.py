@@ -14,6 +14,12 @@ from typing import Any
 _EXPORTS: dict[str, str] = {
     "Hamiltonian": "hamiltonian",
     "molecule": "molecules",
+    "MOLECULES": "molecules",
+    "transverse_field_ising": "hamiltonian",
+    "heisenberg": "hamiltonian",
+    "maxcut": "hamiltonian",
+    "GateActions": "actions",
+    "CircuitBoard": "actions",
     "Circuit": "circuit",
     "NoiseModel": "noise",
     "PTMSimulator": "ptm",
