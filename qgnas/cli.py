@@ -66,10 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--budget", type=_positive_int("--budget"), default=100,
                        help="distinct architectures evaluated per run")  # fmt: skip
-    bench.add_argument("--seeds", type=_positive_int("--seeds"), default=5, help="runs per searcher (seeds 0..N-1)")
+    bench.add_argument(
+        "--seeds", type=_positive_int("--seeds"), default=5, help="runs per searcher (seeds 0..N-1)"
+    )
     bench.add_argument("--seconds", type=_positive_float("--seconds"), default=None,
                        help="optional wall-clock budget per run")  # fmt: skip
-    bench.add_argument("--out", required=True, help="benchmark directory (logs, summary.csv, summary.md, PNG)")
+    bench.add_argument(
+        "--out", required=True, help="benchmark directory (logs, summary.csv, summary.md, PNG)"
+    )
     bench.add_argument("--resume", action="store_true", help="continue the runs logged in --out")
     bench.add_argument("--jobs", type=_positive_int("--jobs"), default=None,
                        help="runs in parallel (processes); default: number of CPU cores")  # fmt: skip
@@ -125,7 +129,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     searchers = _parse_searchers(args.searchers)
     out = _check_out_dir(args.out)
     if not args.resume and existing_runs(out):
-        raise UsageError(f"--out {args.out!r} already holds runs; add --resume to continue them, or pick a new --out")
+        raise UsageError(
+            f"--out {args.out!r} already holds runs; add --resume to continue them, or pick a new --out"
+        )
 
     task_factory = functools.partial(nas_bench_graph_task, dataset)
     factories = {name: functools.partial(make_searcher, name) for name in searchers}

@@ -19,7 +19,9 @@ BENCH = ["bench", "nas-bench-graph", "--dataset", "cora", "--quiet"]
 
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "qgnas", *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "qgnas", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def summary_rows(out: Path) -> list[dict]:
@@ -69,7 +71,10 @@ def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
 
 def test_unknown_task_and_unwritable_dir(tmp_path):
     proc = run_cli("bench", "nas-bench-101", "--out", str(tmp_path / "x"))
-    assert proc.returncode == 2 and "unknown benchmark task 'nas-bench-101'; allowed: nas-bench-graph" in proc.stderr
+    assert (
+        proc.returncode == 2
+        and "unknown benchmark task 'nas-bench-101'; allowed: nas-bench-graph" in proc.stderr
+    )
     blocker = tmp_path / "file"
     blocker.write_text("")
     proc = run_cli(*BENCH, "--out", str(blocker / "sub"))

@@ -125,9 +125,13 @@ def test_evaluator_reports_percent_and_never_uses_test_as_objective():
 )  # fmt: skip
 def test_oracle_matches_the_published_best_by_validation(dataset, published):
     assert dataset in DATASETS
-    assert NASBenchGraphEvaluator(dataset).oracle()["test_of_best_valid"] == pytest.approx(published, abs=0.006)
+    assert NASBenchGraphEvaluator(dataset).oracle()["test_of_best_valid"] == pytest.approx(
+        published, abs=0.006
+    )
 
 
 def test_unknown_dataset():
-    with pytest.raises(ValueError, match="unknown NAS-Bench-Graph dataset 'imagenet'; allowed: cora, citeseer"):
+    with pytest.raises(
+        ValueError, match="unknown NAS-Bench-Graph dataset 'imagenet'; allowed: cora, citeseer"
+    ):
         NASBenchGraphEvaluator("imagenet")

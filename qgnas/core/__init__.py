@@ -7,8 +7,8 @@ from .result import FAILED, OK, Evaluator, Result
 from .runner import Record, ResumeMismatch, Runner, RunOutcome, read_log
 from .searcher import Searcher
 from .seeding import seed_streams, torch_seed
-from .task import Task
 from .space import ArchGraph, Decision, InvalidArchitecture, SearchExhausted, SearchSpace
+from .task import Task
 
 __all__ = [
     "FAILED",

@@ -105,7 +105,9 @@ def run_benchmark(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if not resume and existing_runs(out):
-        raise FileExistsError(f"{out} already holds runs; pass resume to continue them or choose another directory")
+        raise FileExistsError(
+            f"{out} already holds runs; pass resume to continue them or choose another directory"
+        )
     task = task_factory()
     (out / "bench.json").write_text(
         json.dumps(
@@ -191,7 +193,9 @@ def _mean_std(values: Sequence[float]) -> tuple[float, float]:
     return float(a.mean()), float(a.std(ddof=1)) if len(a) > 1 else 0.0
 
 
-def summarize(out_dir: str | os.PathLike, task: Task | None = None, budget: int | None = None) -> dict[str, Any]:
+def summarize(
+    out_dir: str | os.PathLike, task: Task | None = None, budget: int | None = None
+) -> dict[str, Any]:
     """Recompute the summary of a benchmark directory from its logs alone and write the tables and
     the plot. Searchers keep the order in which ``bench.json`` lists them."""
     out = Path(out_dir)
@@ -200,7 +204,9 @@ def summarize(out_dir: str | os.PathLike, task: Task | None = None, budget: int 
     test_metric = task.test_metric if task is not None else "test"
     reference = task.reference if task is not None else info.get("reference", {})
     curves = load_curves(out, budget or 10**12, test_metric)
-    order = list(info.get("searchers", [])) + sorted({c.searcher for c in curves} - set(info.get("searchers", [])))
+    order = list(info.get("searchers", [])) + sorted(
+        {c.searcher for c in curves} - set(info.get("searchers", []))
+    )
     rows = []
     for name in order:
         runs = sorted((c for c in curves if c.searcher == name), key=lambda c: c.seed)
@@ -241,7 +247,9 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
             w.writerow({k: (f"{v:.6f}" if isinstance(v, float) else v) for k, v in r.items()})
 
 
-def markdown_table(rows: list[dict[str, Any]], task_name: str = "", reference: dict[str, float] | None = None) -> str:
+def markdown_table(
+    rows: list[dict[str, Any]], task_name: str = "", reference: dict[str, float] | None = None
+) -> str:
     lines = []
     if task_name:
         lines.append(f"**{task_name}**\n")
@@ -276,7 +284,11 @@ def _write_curves(path: Path, order: list[str], curves: list[RunCurve]) -> None:
 
 
 def plot_anytime(
-    path: Path, order: list[str], curves: list[RunCurve], title: str = "", reference: dict[str, float] | None = None
+    path: Path,
+    order: list[str],
+    curves: list[RunCurve],
+    title: str = "",
+    reference: dict[str, float] | None = None,
 ) -> None:
     """Incumbent's test metric vs evaluations: mean over seeds, shaded +- one std."""
     import matplotlib

@@ -58,7 +58,7 @@ def check_dataset(dataset: str) -> str:
     return name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_table(dataset: str) -> dict[int, dict[str, float]]:
     """The benchmark's light table for ``dataset`` (shipped with the ``nas-bench-graph`` package)."""
     from nas_bench_graph import light_read
@@ -77,7 +77,9 @@ def arch_from_hash(h: int) -> NBGArch:
     """The canonical representative encoded by a benchmark hash."""
     digits = f"{int(h):05d}"
     if len(digits) != 5 or int(digits[0]) >= len(LINK_PATTERNS) or "9" in digits[1:]:
-        raise ValueError(f"{h!r} is not a NAS-Bench-Graph hash (link pattern digit 0-8, then 4 op digits 0-8)")
+        raise ValueError(
+            f"{h!r} is not a NAS-Bench-Graph hash (link pattern digit 0-8, then 4 op digits 0-8)"
+        )
     return NBGArch(LINK_PATTERNS[int(digits[0])], tuple(OPS[int(d)] for d in digits[1:]))
 
 
@@ -162,7 +164,9 @@ class NASBenchGraphSpace(SearchSpace):
         try:
             arch = NBGArch(tuple(obj["links"]), tuple(obj["ops"]))
         except (KeyError, TypeError) as exc:
-            raise InvalidArchitecture(f"expected {{'links': [4 ints], 'ops': [4 names]}}, got {obj!r}") from exc
+            raise InvalidArchitecture(
+                f"expected {{'links': [4 ints], 'ops': [4 names]}}, got {obj!r}"
+            ) from exc
         return self.validate(arch)
 
     # graph view: node 0 = input, 1..4 = computing nodes, 5 = output
@@ -188,13 +192,15 @@ class NASBenchGraphSpace(SearchSpace):
         for i in range(1, N_NODES + 1):
             parents = np.flatnonzero(adj[:i, i])
             if len(parents) != 1:
-                raise InvalidArchitecture(f"computing node {i} must have exactly one input, has {len(parents)}")
+                raise InvalidArchitecture(
+                    f"computing node {i} must have exactly one input, has {len(parents)}"
+                )
             links.append(int(parents[0]))
         ops = tuple(graph.op_names[int(k)] for k in np.asarray(graph.ops)[1 : N_NODES + 1])
         return self.validate(NBGArch(tuple(links), ops))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _space_size(ops: tuple[str, ...]) -> int:
     """Distinct canonical architectures over ``ops``, counted by enumeration (26,206 for all 9 ops)."""
     import itertools

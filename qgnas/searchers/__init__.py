@@ -21,8 +21,14 @@ SEARCHERS: dict[str, str] = {
     "bo": "qgnas.searchers.bayesopt:BayesOptSearcher",
 }
 
-_ALIASES = {"re": "evolution", "regularized-evolution": "evolution", "aging-evolution": "evolution",
-            "rl": "reinforce", "bayesopt": "bo", "bayesian": "bo"}
+_ALIASES = {
+    "re": "evolution",
+    "regularized-evolution": "evolution",
+    "aging-evolution": "evolution",
+    "rl": "reinforce",
+    "bayesopt": "bo",
+    "bayesian": "bo",
+}
 
 
 def resolve_searcher(name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qgnas.core import Result, SearchExhausted, Searcher, SearchSpace
+from qgnas.core import Result, Searcher, SearchExhausted, SearchSpace
 
 
 class RandomSearch(Searcher):
