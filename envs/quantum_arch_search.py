@@ -150,6 +150,8 @@ class QuantumArchSearchEnv(gym.Env):
         name = optimizer.strip().lower().replace("-", "_")
         if name not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
+        if name == "adam_spsa_3stage" and shots is None:
+            raise ValueError("optimizer 'adam_spsa_3stage' needs shots=N (its stages use N/100, N/10 and N shots)")
         self.optimizer = name
         self.optimizer_method = resolve_method("adam_spsa" if name == "adam_spsa_3stage" else name)
         defaults: dict[str, Any] = {"cobyla": {"maxiter": 100}, "adam_spsa_3stage": {"stages": 3}}.get(
@@ -294,9 +296,9 @@ def _make_backend(name: str, noise: Any, device: str):
         from qgnas.quantum.ptm import PTMSimulator
 
         return PTMSimulator(noise=noise, device=device)
-    from qgnas.quantum.backends import make_backend
+    from qgnas.quantum.backends import get_backend
 
-    return make_backend(name, noise=noise)
+    return get_backend(name, noise=noise)
 
 
 __all__ = ["QuantumArchSearchEnv"]
