@@ -1,0 +1,72 @@
+"""Smoke tests of the experiment scripts: they run a few episodes, write their files and resume."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = sorted((ROOT / "experiments" / "configs").glob("*.yaml"))
+
+
+def tiny_config(tmp_path: Path) -> Path:
+    cfg = yaml.safe_load((ROOT / "experiments/configs/h2_2q_noiseless.yaml").read_text())
+    cfg["env"].update(max_gates=5, optimizer_options={"maxiter": 20})
+    cfg["agent"] = {"hidden_sizes": [32, 32], "batch_size": 8, "learning_starts": 8}
+    cfg["train"].update(checkpoint_every=2, test_every=2)
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "experiments/crlqas.py"), *args],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_shipped_configs_parse(path):
+    cfg = yaml.safe_load(path.read_text())
+    assert set(cfg) <= {"name", "env", "agent", "train"} and cfg["name"] == path.stem
+    assert cfg["train"]["episodes"] > 0 and cfg["env"]["max_gates"] in (40, 70, 250)
+
+
+def test_crlqas_script_runs_writes_and_resumes(tmp_path):
+    config, out = tiny_config(tmp_path), tmp_path / "run"
+    proc = run("--config", str(config), "--seed", "0", "--out", str(out), "--episodes", "3")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("best_error_noiseless", "gates", "depth", "cnots", "rotations", "episodes_to_first_success",
+                "wall_seconds"):  # fmt: skip
+        assert key in summary
+    assert summary["episodes"] == 3
+    assert len((out / "episodes.jsonl").read_text().splitlines()) == 3
+    assert (out / "best_circuit.qasm").read_text().startswith("OPENQASM 2.0")
+    assert (out / "curves.csv").exists() and (out / "checkpoint.pt").exists()
+
+    refused = run("--config", str(config), "--seed", "0", "--out", str(out), "--episodes", "3")
+    assert refused.returncode == 2 and "--resume" in refused.stderr
+
+    proc = run("--config", str(config), "--seed", "0", "--out", str(out), "--episodes", "5", "--resume")
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(x) for x in (out / "episodes.jsonl").read_text().splitlines()]
+    assert [x["episode"] for x in lines] == [1, 2, 3, 4, 5]
+    assert json.loads((out / "summary.json").read_text())["episodes"] == 5
+
+    straight = tmp_path / "straight"
+    assert (
+        run("--config", str(config), "--seed", "0", "--out", str(straight), "--episodes", "5").returncode == 0
+    )
+    rows = [json.loads(x) for x in (straight / "episodes.jsonl").read_text().splitlines()]
+    drop = lambda r: {k: v for k, v in r.items() if k != "seconds"}  # noqa: E731
+    assert [drop(r) for r in rows] == [drop(r) for r in lines]  # resumed == uninterrupted
+
+
+def test_crlqas_script_unknown_config(tmp_path):
+    proc = run("--config", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "x"))
+    assert proc.returncode != 0 and "h2_2q_noiseless" in proc.stderr
