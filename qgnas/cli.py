@@ -2,6 +2,8 @@
 
     qgnas bench nas-bench-graph --dataset cora --searchers random,evolution,reinforce,bo \\
         --budget 100 --seeds 5 --out DIR [--resume] [--jobs N]
+    qgnas search gnn --dataset cora --searcher autognn|graphnas|random --budget N --seed S --out DIR [--resume]
+    qgnas train gnn --arch DIR/best.json --dataset cora --seeds 10
     qgnas summarize DIR
     qgnas list
 
@@ -79,6 +81,40 @@ def build_parser() -> argparse.ArgumentParser:
                        help="runs in parallel (processes); default: number of CPU cores")  # fmt: skip
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    search = sub.add_parser("search", help="one search with real training; writes a JSONL log and best.json")
+    search_sub = search.add_subparsers(dest="world", required=True, parser_class=_Parser)
+    sg = search_sub.add_parser("gnn", help="GNN architecture search (Auto-GNN space) with real PyG training")
+    sg.add_argument("--dataset", default="cora", help="cora, citeseer or pubmed (Planetoid, standard split)")
+    sg.add_argument("--searcher", default="autognn", help="autognn, graphnas (REINFORCE LSTM) or random")
+    sg.add_argument(
+        "--budget", type=_positive_int("--budget"), default=50, help="distinct architectures trained"
+    )
+    sg.add_argument("--seed", type=int, default=0, help="root seed of the search")
+    sg.add_argument("--out", required=True, help="run directory")
+    sg.add_argument("--resume", action="store_true", help="continue the search logged in --out")
+    sg.add_argument(
+        "--data-root", default=None, help="Planetoid root (default: $QGNAS_DATA or ~/.cache/qgnas/data)"
+    )
+    sg.add_argument(
+        "--epochs", type=_positive_int("--epochs"), default=300, help="training epochs per architecture"
+    )
+    sg.add_argument("--sharing", action="store_true", help="Auto-GNN constrained parameter sharing")
+    sg.add_argument("--layers", type=_positive_int("--layers"), default=2, help="GNN layers")
+    sg.add_argument("--device", default="cpu", help="cpu or cuda")
+    sg.add_argument("--seconds", type=_positive_float("--seconds"), default=None, help="wall-clock budget")
+
+    train = sub.add_parser("train", help="retrain a found architecture with several seeds")
+    train_sub = train.add_subparsers(dest="world", required=True, parser_class=_Parser)
+    tg = train_sub.add_parser("gnn", help="retrain DIR/best.json and print test accuracy mean and std")
+    tg.add_argument("--arch", required=True, help="best.json of a search (or an architecture JSON)")
+    tg.add_argument("--dataset", default=None, help="default: the dataset recorded in the file")
+    tg.add_argument("--seeds", type=_positive_int("--seeds"), default=10, help="training seeds 0..N-1")
+    tg.add_argument(
+        "--data-root", default=None, help="Planetoid root (default: $QGNAS_DATA or ~/.cache/qgnas/data)"
+    )
+    tg.add_argument("--epochs", type=_positive_int("--epochs"), default=300, help="training epochs")
+    tg.add_argument("--device", default="cpu", help="cpu or cuda")
+
     summ = sub.add_parser("summarize", help="recompute the tables and plot of a benchmark directory")
     summ.add_argument("dir")
 
@@ -155,6 +191,50 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gnn_errors():
+    """Input errors of the GNN commands, reported as one-line usage errors."""
+    from qgnas.core import InvalidArchitecture
+    from qgnas.graph.datasets import DatasetNotFound
+
+    return (DatasetNotFound, InvalidArchitecture, ValueError, FileNotFoundError)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    import json
+
+    from qgnas.gnn_commands import GNN_SEARCHERS, search_gnn
+
+    if args.searcher.strip().lower() not in GNN_SEARCHERS:
+        raise UsageError(f"unknown searcher {args.searcher!r}; allowed: {', '.join(GNN_SEARCHERS)}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    _check_out_dir(args.out)
+    try:
+        report = search_gnn(
+            args.dataset, args.searcher, args.budget, args.seed, args.out, resume=args.resume,
+            data_root=args.data_root, epochs=args.epochs, sharing=args.sharing, layers=args.layers,
+            device=args.device, seconds=args.seconds,
+        )  # fmt: skip
+    except FileExistsError as exc:
+        raise UsageError(f"{exc}; add --resume to continue it") from None
+    except _gnn_errors() as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from qgnas.gnn_commands import format_train_report, train_gnn
+
+    try:
+        report = train_gnn(args.arch, args.dataset, args.seeds, args.data_root, epochs=args.epochs,
+                           device=args.device)  # fmt: skip
+    except _gnn_errors() as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    print(format_train_report(report))
+    return 0
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     from qgnas.core.bench import existing_runs, summarize
 
@@ -176,7 +256,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"bench": cmd_bench, "summarize": cmd_summarize, "list": cmd_list}
+COMMANDS = {"bench": cmd_bench, "search": cmd_search, "train": cmd_train, "summarize": cmd_summarize,
+            "list": cmd_list}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,12 +1,40 @@
-"""The graph world: GNN search spaces, the NAS-Bench-Graph tabular benchmark, datasets and training."""
+"""The graph world: GNN search spaces, the NAS-Bench-Graph tabular benchmark, datasets and training.
 
-from .nas_bench_graph import (
-    DATASETS,
-    OPS,
-    NASBenchGraphEvaluator,
-    NASBenchGraphSpace,
-    NBGArch,
-    nas_bench_graph_task,
-)
+Names are resolved lazily: ``qgnas.graph.NASBenchGraphSpace`` costs no torch import, and
+torch_geometric is imported only when a dataset is loaded or a model is built.
+"""
 
-__all__ = ["DATASETS", "OPS", "NASBenchGraphEvaluator", "NASBenchGraphSpace", "NBGArch", "nas_bench_graph_task"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module (inside this package) that defines it
+_EXPORTS: dict[str, str] = {
+    "DATASETS": "nas_bench_graph",
+    "OPS": "nas_bench_graph",
+    "NASBenchGraphEvaluator": "nas_bench_graph",
+    "NASBenchGraphSpace": "nas_bench_graph",
+    "NBGArch": "nas_bench_graph",
+    "nas_bench_graph_task": "nas_bench_graph",
+    "AutoGNNSpace": "autognn_space",
+    "GNNArch": "autognn_space",
+    "LayerSpec": "autognn_space",
+    "DatasetNotFound": "datasets",
+    "load_planetoid": "datasets",
+    "GNNTrainingEvaluator": "trainer",
+    "train_node_classifier": "trainer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_EXPORTS))
+
+
+__all__ = sorted(_EXPORTS)

@@ -19,6 +19,7 @@ SEARCHERS: dict[str, str] = {
     "evolution": "qgnas.searchers.evolution:RegularizedEvolution",
     "reinforce": "qgnas.searchers.reinforce:ReinforceSearcher",
     "bo": "qgnas.searchers.bayesopt:BayesOptSearcher",
+    "autognn": "qgnas.searchers.autognn:AutoGNNSearcher",
 }
 
 _ALIASES = {

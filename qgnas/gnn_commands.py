@@ -1,0 +1,210 @@
+"""The work behind ``qgnas search gnn`` and ``qgnas train gnn``: a CLI leaf (the CLI parses, these run).
+
+    search_gnn("cora", "autognn", budget=50, seed=0, out="runs/cora")  # -> runs/cora/best.json
+    train_gnn("runs/cora/best.json", seeds=10)                         # retrain, test mean and std
+
+A search runs through the core ``Runner``, so its log is the per-evaluation JSONL the rest of qgnas
+reads, and ``resume=True`` continues an interrupted search without repeating an evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qgnas.core import Runner, Searcher, SearchSpace
+
+# CLI names -> registered searcher names. "graphnas" is the REINFORCE LSTM controller (GraphNAS's).
+GNN_SEARCHERS: dict[str, str] = {"autognn": "autognn", "graphnas": "reinforce", "random": "random"}
+
+
+def _searcher_factory(name: str, evaluator: Any, sharing: bool):
+    key = name.strip().lower().replace("_", "-")
+    if key == "autognn":
+        from qgnas.searchers.autognn import AutoGNNSearcher
+
+        def make(space: SearchSpace, rng: np.random.Generator) -> Searcher:
+            return AutoGNNSearcher(space, rng, lineage=evaluator.hint_parent if sharing else None)
+
+        return make
+    from qgnas.searchers import make_searcher, resolve_searcher
+
+    registered = GNN_SEARCHERS.get(key) or resolve_searcher(key)  # ValueError names the allowed ones
+
+    def make_registered(space: SearchSpace, rng: np.random.Generator) -> Searcher:
+        return make_searcher(registered, space, rng)
+
+    return make_registered
+
+
+def search_gnn(
+    dataset: str,
+    searcher: str,
+    budget: int,
+    seed: int,
+    out: str | os.PathLike,
+    resume: bool = False,
+    data_root: str | os.PathLike | None = None,
+    *,
+    epochs: int = 300,
+    patience: int | None = 100,
+    sharing: bool = False,
+    layers: int = 2,
+    device: str = "cpu",
+    seconds: float | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Search the Auto-GNN space on ``dataset`` with real training; write ``out/best.json``.
+
+    Args:
+        searcher: ``autognn``, ``graphnas`` (REINFORCE LSTM controller) or ``random`` (or any
+            registered searcher name).
+        budget: distinct architectures trained.
+        seed: run seed (searcher stream and the training seed of every architecture).
+        out: run directory: ``<searcher>_seed<seed>.jsonl`` (one line per evaluation), its
+            ``.meta.json``, ``weights/`` with sharing, and ``best.json``.
+        sharing: Auto-GNN's constrained parameter sharing (children inherit and train briefly).
+        seconds: optional wall-clock budget.
+
+    Returns:
+        The content of ``best.json``: the architecture with the best validation accuracy, its
+        validation and test accuracy (%), and the search's size and time.
+    """
+    from qgnas.graph.autognn_space import AutoGNNSpace
+    from qgnas.graph.datasets import load_planetoid, resolve_dataset
+    from qgnas.graph.trainer import GNNTrainingEvaluator
+
+    name = resolve_dataset(dataset).lower()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    load_planetoid(name, data_root)  # a missing dataset fails here, before any log is written
+    evaluator = GNNTrainingEvaluator(
+        name, layers=layers, epochs=epochs, patience=patience, seed=seed, device=device,
+        data_root=data_root, sharing=sharing, store_dir=out / "weights" if sharing else None,
+    )  # fmt: skip
+    space = AutoGNNSpace(layers)
+    factory = _searcher_factory(searcher, evaluator, sharing)
+    run_name = f"{searcher.strip().lower()}_seed{seed}"
+    runner = Runner(
+        space, evaluator, factory, budget=budget, seed=seed, run_dir=out, name=run_name, seconds=seconds,
+        config={"task": f"autognn/{name}", "searcher": searcher, "epochs": epochs, "patience": patience,
+                "sharing": sharing, "layers": layers, "device": device},
+        progress=progress,
+    )  # fmt: skip
+    outcome = runner.run(resume=resume)
+    ok = [r for r in outcome.records if r.result.ok]
+    if not ok:
+        raise RuntimeError(f"no architecture trained successfully; see {outcome.log_path}")
+    best = max(ok, key=lambda r: (r.result.objective, -r.index))  # the earliest on ties
+    report = {
+        "dataset": name,
+        "space": space.name,
+        "searcher": searcher,
+        "seed": seed,
+        "sharing": sharing,
+        "arch": best.arch,
+        "key": best.key,
+        "valid": best.result.objective,
+        "test": best.result.metrics.get("test"),
+        "evaluations": len(outcome.records),
+        "search_seconds": outcome.records[-1].elapsed,
+        "status": outcome.status,
+        "log": str(outcome.log_path),
+    }
+    tmp = out / "best.json.tmp"
+    tmp.write_text(json.dumps(report, indent=2))
+    os.replace(tmp, out / "best.json")
+    return report
+
+
+def load_arch_file(path: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
+    """An architecture from ``best.json`` (or a bare architecture JSON) and the file's other fields."""
+    from qgnas.core import InvalidArchitecture
+    from qgnas.graph.autognn_space import AutoGNNSpace
+
+    path = Path(path)
+    try:
+        obj = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"architecture file {path} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidArchitecture(f"{path} is not valid JSON: {exc}") from None
+    arch_obj = obj.get("arch", obj) if isinstance(obj, dict) else obj
+    layers = arch_obj.get("layers") if isinstance(arch_obj, dict) else arch_obj
+    n = len(layers) if isinstance(layers, list) else 2
+    return AutoGNNSpace(n).from_json(arch_obj), (obj if isinstance(obj, dict) else {})
+
+
+def train_gnn(
+    arch_path: str | os.PathLike,
+    dataset: str | None = None,
+    seeds: int = 10,
+    data_root: str | os.PathLike | None = None,
+    *,
+    epochs: int = 300,
+    patience: int | None = 100,
+    device: str = "cpu",
+) -> dict[str, Any]:
+    """Retrain the architecture in ``arch_path`` with seeds ``0..seeds-1``; test accuracy mean and std.
+
+    ``dataset`` defaults to the one recorded in ``best.json``. Standard deviations are sample ones
+    (ddof=1) over seeds.
+    """
+    from qgnas.graph.datasets import load_planetoid, resolve_dataset
+    from qgnas.graph.trainer import train_node_classifier
+
+    arch, meta = load_arch_file(arch_path)
+    if dataset is None:
+        if "dataset" not in meta:
+            raise ValueError(f"{arch_path} records no dataset; pass one (cora, citeseer, pubmed)")
+        dataset = meta["dataset"]
+    name = resolve_dataset(dataset).lower()
+    if seeds < 1:
+        raise ValueError(f"seeds must be a positive integer, got {seeds}")
+    data = load_planetoid(name, data_root)
+    start = time.perf_counter()
+    runs = [
+        train_node_classifier(arch, data, epochs=epochs, patience=patience, seed=s, device=device)
+        for s in range(seeds)
+    ]
+    test = np.array([100.0 * r.test_acc for r in runs])
+    val = np.array([100.0 * r.val_acc for r in runs])
+
+    def std(a: np.ndarray) -> float:
+        return float(a.std(ddof=1)) if len(a) > 1 else 0.0
+
+    return {
+        "dataset": name,
+        "arch": arch.to_json(),
+        "seeds": seeds,
+        "test_mean": float(test.mean()),
+        "test_std": std(test),
+        "valid_mean": float(val.mean()),
+        "valid_std": std(val),
+        "test": test.tolist(),
+        "valid": val.tolist(),
+        "params": runs[0].params,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def format_train_report(report: dict[str, Any]) -> str:
+    """One line for ``qgnas train gnn``."""
+
+    def fmt(x: float | None) -> str:
+        return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
+
+    return (
+        f"{report['dataset']}: test {fmt(report['test_mean'])} ± {fmt(report['test_std'])} "
+        f"(valid {fmt(report['valid_mean'])} ± {fmt(report['valid_std'])}) over {report['seeds']} seeds, "
+        f"{report['params']} parameters, {report['seconds']:.1f} s"
+    )
+
+
+__all__ = ["GNN_SEARCHERS", "format_train_report", "load_arch_file", "search_gnn", "train_gnn"]

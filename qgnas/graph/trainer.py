@@ -1,0 +1,382 @@
+"""Transductive node classification for an Auto-GNN architecture, and the training evaluator.
+
+Training follows GraphNAS/GAT on the Planetoid public split: full-batch Adam (lr 0.005, weight decay
+5e-4), dropout 0.6, up to 300 epochs, cross-entropy on the 20-per-class training nodes. Model selection
+is on validation only, with GAT's rule: the weights of an epoch are selected when its validation
+accuracy is at least, *and* its validation loss at most, those of the selected epoch (a lone spike of
+validation accuracy while the loss is still high, typical of the first epochs on 500 validation nodes,
+does not win); we report the selected epoch's validation and test accuracy. Training stops once neither
+the validation accuracy nor the validation loss has beaten its best for ``patience`` epochs.
+
+Determinism: the whole run (initialisation, dropout) draws from torch's global generator seeded with
+``seed`` inside ``torch.random.fork_rng``, so the caller's random state is untouched and the same seed
+gives the same numbers bit for bit on CPU. (CUDA scatter reductions are not deterministic; on a GPU the
+same seed gives close, not identical, numbers.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from qgnas.core import Evaluator, Result
+
+from .autognn_space import AutoGNNSpace, GNNArch
+
+
+@dataclass
+class TrainResult:
+    """What one training run measured. Accuracies are fractions in [0, 1]."""
+
+    val_acc: float
+    test_acc: float
+    val_loss: float
+    params: int
+    seconds: float
+    epochs: int  # epochs actually run
+    best_epoch: int  # 1-based epoch whose weights were selected
+    inherited: list[str] = field(default_factory=list)  # parameter names initialised from init_state
+    state: dict[str, torch.Tensor] | None = field(default=None, repr=False)  # selected weights (CPU)
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``"cpu"`` (default) or a CUDA device; a clear error if CUDA is asked for but absent."""
+    try:
+        dev = torch.device(device or "cpu")
+    except (RuntimeError, TypeError):
+        raise ValueError(f"unsupported device {str(device)!r}; allowed: cpu, cuda, cuda:<index>") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError(
+                f"device {str(device)!r} requested but CUDA is not available "
+                f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'none'}); use device='cpu'"
+            )
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise RuntimeError(
+                f"device {str(device)!r}: only {torch.cuda.device_count()} CUDA device(s) present"
+            )
+    elif dev.type != "cpu":
+        raise ValueError(f"unsupported device {str(device)!r}; allowed: cpu, cuda, cuda:<index>")
+    return dev
+
+
+def _graph(data: Any) -> tuple[Any, int]:
+    """(graph, number of classes) from a PyG dataset or a single ``Data`` object."""
+    from torch_geometric.data import Dataset
+
+    if isinstance(data, Dataset):
+        return data[0], int(data.num_classes)
+    return data, int(data.y.max().item()) + 1
+
+
+def train_node_classifier(
+    arch: GNNArch,
+    data: Any,
+    *,
+    epochs: int = 300,
+    patience: int | None = 100,
+    lr: float = 0.005,
+    weight_decay: float = 5e-4,
+    dropout: float = 0.6,
+    batch_norm: bool = False,
+    seed: int = 0,
+    device: str | torch.device | None = "cpu",
+    init_state: Mapping[str, torch.Tensor] | None = None,
+    keep_state: bool = False,
+) -> TrainResult:
+    """Train ``arch`` on ``data`` (a Planetoid dataset or its ``Data``) and evaluate on its masks.
+
+    Args:
+        epochs: at most this many epochs.
+        patience: stop after this many epochs without improvement of validation accuracy or loss
+            (``None``: never stop early).
+        seed: seeds initialisation and dropout (deterministic on CPU).
+        device: ``"cpu"`` or ``"cuda"`` (error when CUDA is absent).
+        init_state: weights to start from (for parameter sharing): a partial state dict whose tensors
+            match the model's shapes (see ``qgnas.graph.model.inheritable_state``); parameters not in it
+            keep their fresh (seeded) initialisation.
+        keep_state: return the selected weights (on CPU) in ``TrainResult.state``.
+    """
+    from .model import build_model, count_parameters
+
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    dev = resolve_device(device)
+    graph, num_classes = _graph(data)
+    start = time.perf_counter()
+    devices = [dev.index or 0] if dev.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        model = build_model(arch, graph.num_features, num_classes, dropout=dropout, batch_norm=batch_norm)
+        inherited: list[str] = []
+        if init_state:
+            missing_unexpected = model.load_state_dict(dict(init_state), strict=False)
+            if missing_unexpected.unexpected_keys:
+                raise KeyError(
+                    f"init_state has names the model lacks: {missing_unexpected.unexpected_keys[:3]}"
+                )
+            inherited = sorted(init_state)
+        model.to(dev)
+        x, edge_index, y = graph.x.to(dev), graph.edge_index.to(dev), graph.y.to(dev)
+        train, val, test = graph.train_mask.to(dev), graph.val_mask.to(dev), graph.test_mask.to(dev)
+        opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+
+        best = (-1.0, math.inf)  # selected epoch's (val acc, val loss)
+        best_test, best_epoch, best_state = 0.0, 0, None
+        min_loss, max_acc, waited, epoch = math.inf, -1.0, 0, 0
+        for epoch in range(1, epochs + 1):
+            model.train()
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x, edge_index)[train], y[train])
+            loss.backward()
+            opt.step()
+
+            model.eval()
+            with torch.no_grad():
+                logits = model(x, edge_index)
+                pred = logits.argmax(dim=1)
+                val_loss = float(F.cross_entropy(logits[val], y[val]))
+                val_acc = float((pred[val] == y[val]).float().mean())
+                test_acc = float((pred[test] == y[test]).float().mean())
+            if not math.isfinite(val_loss):
+                val_loss = math.inf
+            if val_acc >= best[0] and val_loss <= best[1]:
+                best, best_test, best_epoch = (val_acc, val_loss), test_acc, epoch
+                if keep_state:
+                    best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            if val_acc > max_acc or val_loss < min_loss:
+                max_acc, min_loss, waited = max(max_acc, val_acc), min(min_loss, val_loss), 0
+            else:
+                waited += 1
+                if patience is not None and waited >= patience:
+                    break
+    return TrainResult(
+        val_acc=best[0],
+        test_acc=best_test,
+        val_loss=best[1],
+        params=count_parameters(model),
+        seconds=time.perf_counter() - start,
+        epochs=epoch,
+        best_epoch=best_epoch,
+        inherited=inherited,
+        state=best_state,
+    )
+
+
+class WeightStore:
+    """Trained weights of the best ``capacity`` architectures, by canonical key, for parameter sharing.
+
+    Auto-GNN's children are modifications of the best architecture so far, so keeping the best few is
+    enough and bounds memory (a wide first layer on Cora is ~25 MB). With ``directory`` the weights are
+    also written there (one ``.pt`` per architecture, evicted ones deleted), so a resumed search finds
+    the parents it had.
+    """
+
+    def __init__(self, capacity: int = 8, directory: str | os.PathLike | None = None):
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
+        self.capacity = int(capacity)
+        self.directory = Path(directory) if directory is not None else None
+        self._items: dict[str, tuple[float, GNNArch, dict[str, torch.Tensor] | None]] = {}
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for path in sorted(self.directory.glob("*.pt")):
+                saved = torch.load(path, map_location="cpu", weights_only=False)
+                self._items[saved["key"]] = (float(saved["objective"]), saved["arch"], None)
+
+    def _path(self, key: str) -> Path:
+        assert self.directory is not None
+        return self.directory / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.pt"
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def items(self) -> list[tuple[str, GNNArch, float]]:
+        """(key, arch, objective) of every stored architecture, best first."""
+        return sorted(((k, a, o) for k, (o, a, _) in self._items.items()), key=lambda t: -t[2])
+
+    def get(self, key: str) -> dict[str, torch.Tensor] | None:
+        if key not in self._items:
+            return None
+        objective, arch, state = self._items[key]
+        if state is None and self.directory is not None:
+            state = torch.load(self._path(key), map_location="cpu", weights_only=False)["state"]
+            self._items[key] = (objective, arch, state)
+        return state
+
+    def put(self, key: str, arch: GNNArch, objective: float, state: dict[str, torch.Tensor]) -> None:
+        if len(self._items) >= self.capacity and key not in self._items:
+            worst = min(self._items, key=lambda k: self._items[k][0])
+            if self._items[worst][0] >= objective:
+                return  # not among the best: nothing to keep
+            del self._items[worst]
+            if self.directory is not None:
+                self._path(worst).unlink(missing_ok=True)
+        self._items[key] = (objective, arch, state)
+        if self.directory is not None:
+            tmp = self._path(key).with_suffix(".tmp")
+            torch.save({"key": key, "arch": arch, "objective": objective, "state": state}, tmp)
+            os.replace(tmp, self._path(key))
+
+
+class GNNTrainingEvaluator(Evaluator):
+    """Real training of Auto-GNN architectures on a Planetoid dataset (a core ``Evaluator``).
+
+    Result: ``objective`` = validation accuracy (%); ``metrics``: ``test`` (%), ``params``, ``epochs``,
+    ``best_epoch``, ``train_seconds``; with sharing also ``inherited_layers``, ``shared`` (0/1: some
+    weights inherited) and ``brief`` (0/1: all layers inherited, brief schedule).
+
+    Constrained parameter sharing (Auto-GNN), with ``sharing=True``: trained weights of the best
+    architectures are kept in a :class:`WeightStore`; a new architecture starts from a stored parent's
+    weights where the layers are homogeneous (:func:`qgnas.graph.model.inheritable_state`). A child that
+    inherits *every* layer is then trained briefly (``shared_epochs``, ``shared_patience``); a child that
+    inherits only some layers starts from them but gets the full schedule, because its fresh layers are
+    untrained (with 10 brief epochs such a child fell to 32% validation accuracy on Cora where full
+    training reached 72%: the instability Auto-GNN reports for unconstrained sharing). The parent is the
+    one the searcher named through :meth:`hint_parent` (Auto-GNN's controller names the best architecture
+    it modified); without a hint it is the stored architecture from which the most weights can be
+    inherited. When nothing is inheritable the child is trained in full, as without sharing.
+
+    Args:
+        dataset: ``cora``, ``citeseer``, ``pubmed`` (loaded lazily, see ``load_planetoid``) or an
+            already loaded PyG dataset / ``Data``.
+        layers: layer count of the space (for validation of incoming architectures).
+        epochs, patience, lr, weight_decay, dropout, batch_norm: training (see
+            :func:`train_node_classifier`).
+        seed: training seed, the same for every architecture so that results are a function of the
+            architecture alone (what search caches and resumes assume).
+        device: ``"cpu"`` or ``"cuda"``.
+        data_root: data root (default ``$QGNAS_DATA``, else ``~/.cache/qgnas/data``).
+        sharing, shared_epochs, shared_patience, store_size, store_dir: parameter sharing (see above);
+            ``store_dir`` keeps the stored weights on disk, so a resumed search finds its parents.
+    """
+
+    def __init__(
+        self,
+        dataset: Any = "cora",
+        *,
+        layers: int = 2,
+        epochs: int = 300,
+        patience: int | None = 100,
+        lr: float = 0.005,
+        weight_decay: float = 5e-4,
+        dropout: float = 0.6,
+        batch_norm: bool = False,
+        seed: int = 0,
+        device: str = "cpu",
+        data_root: str | os.PathLike | None = None,
+        sharing: bool = False,
+        shared_epochs: int = 50,
+        shared_patience: int | None = 20,
+        store_size: int = 8,
+        store_dir: str | os.PathLike | None = None,
+    ):
+        self.space = AutoGNNSpace(layers)
+        if isinstance(dataset, str):
+            from .datasets import resolve_dataset
+
+            self.dataset_name = resolve_dataset(dataset).lower()
+            self._data, self._named = None, True
+        else:
+            self.dataset_name = str(getattr(dataset, "name", "custom")).lower()
+            self._data, self._named = dataset, False
+        self.data_root = data_root
+        self.train_options = dict(
+            epochs=epochs, patience=patience, lr=lr, weight_decay=weight_decay, dropout=dropout,
+            batch_norm=batch_norm, seed=seed,
+        )  # fmt: skip
+        self.device = str(resolve_device(device))
+        self.sharing = bool(sharing)
+        self.shared_options = dict(self.train_options, epochs=shared_epochs, patience=shared_patience)
+        self.store = WeightStore(store_size, store_dir) if sharing else None
+        self._hints: dict[str, GNNArch] = {}
+        self.name = f"autognn-train/{self.dataset_name}" + ("+sharing" if sharing else "")
+
+    @property
+    def data(self) -> Any:
+        if self._data is None:
+            from .datasets import load_planetoid
+
+            self._data = load_planetoid(self.dataset_name, self.data_root)
+        return self._data
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if self._named:
+            state["_data"] = None  # a dataset given by name is reloaded in the other process, not pickled
+        return state
+
+    def hint_parent(self, child: GNNArch, parent: GNNArch | None) -> None:
+        """Tell the evaluator which architecture ``child`` was derived from (for weight sharing)."""
+        key = self.space.key(child)
+        if parent is None:
+            self._hints.pop(key, None)
+        else:
+            self._hints[key] = parent
+
+    def _parent_state(self, child: GNNArch, model_probe: torch.nn.Module) -> tuple[str | None, dict]:
+        from .model import inheritable_state
+
+        assert self.store is not None
+        hint = self._hints.pop(self.space.key(child), None)
+        candidates = self.store.items()
+        if hint is not None and self.space.key(hint) in self.store:  # else (evicted): any stored parent
+            candidates = [c for c in candidates if c[0] == self.space.key(hint)]
+        best: tuple[str | None, dict, int] = (None, {}, 0)
+        for key, arch, _ in candidates:
+            state = self.store.get(key)
+            if state is None:
+                continue
+            shared = inheritable_state(arch, state, child, model_probe)
+            size = sum(t.numel() for t in shared.values())
+            if size > best[2]:
+                best = (key, shared, size)
+        return best[0], best[1]
+
+    def _evaluate(self, arch: GNNArch) -> Result:
+        arch = self.space.validate(arch)
+        start = time.perf_counter()
+        metrics: dict[str, float] = {}
+        options, init = self.train_options, None
+        if self.sharing:
+            from .model import build_model
+
+            # A throw-away model gives the child's parameter names and shapes; its initialisation draws
+            # from a forked generator so that the caller's random state is untouched.
+            graph, num_classes = _graph(self.data)
+            with torch.random.fork_rng(devices=[]):
+                probe = build_model(arch, graph.num_features, num_classes, batch_norm=options["batch_norm"])
+            _parent, init = self._parent_state(arch, probe)
+            inherited = len({k.split(".")[1] for k in init})
+            if inherited == len(arch.layers):  # every layer starts trained: a brief run suffices
+                options = self.shared_options
+            metrics.update(
+                inherited_layers=inherited, shared=int(bool(init)), brief=int(options is self.shared_options)
+            )
+        out = train_node_classifier(arch, self.data, device=self.device, init_state=init,
+                                    keep_state=self.sharing, **options)  # fmt: skip
+        if self.store is not None and out.state is not None:
+            self.store.put(self.space.key(arch), arch, 100.0 * out.val_acc, out.state)
+        metrics.update(
+            test=100.0 * out.test_acc,
+            params=out.params,
+            epochs=out.epochs,
+            best_epoch=out.best_epoch,
+            train_seconds=out.seconds,
+        )
+        return Result(objective=100.0 * out.val_acc, metrics=metrics, seconds=time.perf_counter() - start)
+
+
+__all__ = ["GNNTrainingEvaluator", "TrainResult", "WeightStore", "resolve_device", "train_node_classifier"]
