@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from qgnas.core import Result, SearchExhausted, Searcher, SearchSpace
+from qgnas.core import Result, Searcher, SearchExhausted, SearchSpace
 from qgnas.core.space import Arch
 
 
