@@ -120,6 +120,22 @@ class SearchSpace(ABC):
                 continue
         raise RuntimeError(f"{self.name}: no valid architecture in {max_tries} random draws")
 
+    def sample_unseen(self, rng: np.random.Generator, seen: set[str], max_tries: int = 10_000) -> Arch:
+        """A random architecture whose key is not in ``seen`` (and add its key to ``seen``).
+
+        Raises SearchExhausted when every architecture has been seen (finite spaces) or ``max_tries``
+        draws in a row were all seen before.
+        """
+        size = self.size()
+        if size is None or len(seen) < size:
+            for _ in range(max_tries):
+                arch = self.sample(rng)
+                key = self.key(arch)
+                if key not in seen:
+                    seen.add(key)
+                    return arch
+        raise SearchExhausted(f"{self.name}: no unseen architecture in {max_tries} random draws")
+
     def mutate(self, arch: Arch, rng: np.random.Generator, max_tries: int = 1000) -> Arch:
         """One edit: change a single decision so that the result is valid and differs canonically."""
         idx = self.encode(arch)

@@ -268,15 +268,7 @@ class BayesOptSearcher(Searcher):
         return self._ask_candidates()
 
     def _random_unseen(self) -> Arch:
-        size = self.space.size()
-        if size is None or len(self.seen) < size:
-            for _ in range(self.max_tries):
-                arch = self.space.sample(self.rng)
-                key = self.space.key(arch)
-                if key not in self.seen:
-                    self.seen.add(key)
-                    return arch
-        raise SearchExhausted(f"{self.space.name}: no unseen architecture found in {self.max_tries} draws")
+        return self.space.sample_unseen(self.rng, self.seen, self.max_tries)
 
     def _ask_skopt(self) -> Arch:
         for _ in range(self.max_tries):

@@ -76,16 +76,10 @@ class RegularizedEvolution(Searcher):
 
     def _random_unseen(self) -> Arch | None:
         """A random architecture not proposed before, or None if none turned up."""
-        size = self.space.size()
-        if size is not None and len(self.seen) >= size:
+        try:
+            return self.space.sample_unseen(self.rng, self.seen, self.max_tries)
+        except SearchExhausted:
             return None
-        for _ in range(self.max_tries):
-            arch = self.space.sample(self.rng)
-            key = self.space.key(arch)
-            if key not in self.seen:
-                self.seen.add(key)
-                return arch
-        return None
 
     def ask(self) -> Arch:
         if len(self.population) < self.population_size:

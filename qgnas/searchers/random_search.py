@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qgnas.core import Result, Searcher, SearchExhausted, SearchSpace
+from qgnas.core import Result, Searcher, SearchSpace
 
 
 class RandomSearch(Searcher):
@@ -23,16 +23,7 @@ class RandomSearch(Searcher):
         self.seen: set[str] = set()
 
     def ask(self):
-        size = self.space.size()
-        if size is not None and len(self.seen) >= size:
-            raise SearchExhausted(f"all {size} architectures of {self.space.name} proposed")
-        for _ in range(self.max_tries):
-            arch = self.space.sample(self.rng)
-            key = self.space.key(arch)
-            if key not in self.seen:
-                self.seen.add(key)
-                return arch
-        raise SearchExhausted(f"{self.max_tries} consecutive samples were all seen before")
+        return self.space.sample_unseen(self.rng, self.seen, self.max_tries)
 
     def tell(self, arch, result: Result) -> None:
         self.seen.add(self.space.key(arch))
