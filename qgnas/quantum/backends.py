@@ -239,6 +239,7 @@ class AerDensityMatrixBackend(_ReferenceBackend):
         super().__init__(noise)
         self.aer_options = aer_options
         self._sims: dict[Any, Any] = {}
+        self._templates: dict[Any, Any] = {}
 
     def _simulator(self, circuit: Any) -> Any:
         from qiskit_aer import AerSimulator
@@ -254,11 +255,21 @@ class AerDensityMatrixBackend(_ReferenceBackend):
             self._sims[key] = AerSimulator(method="density_matrix", **opts)
         return self._sims[key]
 
-    def _run(self, circuit: Any, p: np.ndarray, save: Callable[[Any], None], key: str) -> list[Any]:
-        """Run the batch as one job: one parametrised circuit and Aer's own ``parameter_binds``."""
+    def _run(self, circuit: Any, p: np.ndarray, save: Callable[[Any], None], key: str, tag: Any) -> list[Any]:
+        """Run the batch as one job: one parametrised circuit and Aer's own ``parameter_binds``.
+
+        The parametrised template (with its save instruction) is cached per circuit and ``tag``, so a
+        repeated call costs what Aer itself costs, not our circuit conversion.
+        """
         sim = self._simulator(circuit)  # imports qiskit_aer, which adds the save_* methods
-        template = circuit.to_qiskit()
-        save(template)
+        tkey = (circuit.key(), tag)
+        template = self._templates.get(tkey)
+        if template is None:
+            template = circuit.to_qiskit()
+            save(template)
+            if len(self._templates) > 256:
+                self._templates.clear()
+            self._templates[tkey] = template
         if circuit.n_params == 0:
             value = sim.run(template).result().data(0)[key]
             return [value] * len(p)
@@ -271,13 +282,16 @@ class AerDensityMatrixBackend(_ReferenceBackend):
     def _exact_energy(self, circuit: Any, hamiltonian: Any, p: np.ndarray) -> np.ndarray:
         op = hamiltonian.to_qiskit()
         qubits = list(range(circuit.n_qubits))
-        values = self._run(circuit, p, lambda qc: qc.save_expectation_value(op, qubits), "expectation_value")
+        tag = ("energy", tuple(hamiltonian.paulis), np.asarray(hamiltonian.coeffs).tobytes())
+        values = self._run(
+            circuit, p, lambda qc: qc.save_expectation_value(op, qubits), "expectation_value", tag
+        )
         return np.array([float(np.real(v)) for v in values])
 
     def density_matrices(self, circuit: Any, params: np.ndarray) -> list[np.ndarray]:
         from qiskit.quantum_info import DensityMatrix
 
-        values = self._run(circuit, params, lambda qc: qc.save_density_matrix(), "density_matrix")
+        values = self._run(circuit, params, lambda qc: qc.save_density_matrix(), "density_matrix", "rho")
         # Qiskit orders qubits little-endian; we use qubit 0 as the most significant bit
         return [np.asarray(DensityMatrix(v).reverse_qargs().data) for v in values]
 

@@ -30,9 +30,11 @@ of batched tensor operations whose number does not grow with the batch and is ab
    *batch-last* ``(..., 4, 4, B)`` so every elementwise kernel streams over B contiguous numbers.
 3. **Applying layers.** The state's axis order is *lazy*: before a layer its two qubits are moved to
    the front only if they are not there already (the compile step plans every move, with merged axes
-   so a move is one <= 6-d permute). Large states ``4^n B > 2^15`` are batch-first and each layer is
-   one batched GEMM ``(B, 16, 16) @ (B, 16, 4^(n-2))``; small states stay batch-last and a layer is
-   one broadcast product and a sum (per-kernel overhead, not arithmetic, is what costs there).
+   so a move is one <= 6-d permute), and not at all when the pair is already the last two axes
+   (a GEMM reads a transposed operand for free). States above 4 qubits or 8192 numbers per batch are
+   batch-first and each layer is one batched GEMM ``(B, 16, 16) @ (B, 16, 4^(n-2))``; smaller ones
+   stay batch-last and a layer is one broadcast product and a sum (there per-kernel overhead, not
+   arithmetic, is what costs).
 4. **Measurement.** A gather of the needed Pauli entries (indices mapped through the final axis order)
    and a dot product with the coefficients; readout error is folded into those indices and weights
    at compile time (each non-identity factor sigma is read as ``(1 - p10 - p01) sigma + (p01 - p10) I``).
@@ -60,9 +62,11 @@ from qgnas.quantum.ptm_gates import (
 __all__ = ["CompiledCircuit", "PTMSimulator", "resolve_device"]
 
 _METHODS = ("auto", "ptm", "statevector")
-# states with at most this many numbers (4^n x B) take the batch-last elementwise path; above it the
-# batched-GEMM path wins (measured on CPU; on a GPU both are far from their limits at this size)
-_ELEMENTWISE_MAX = 1 << 15
+# Small states -- at most _ELEMENTWISE_STATE numbers per parameter set and _ELEMENTWISE_MAX in the
+# batch -- take the batch-last elementwise path, larger ones the batched-GEMM path (crossover measured
+# on CPU; on a GPU both paths are far from their limits at these sizes).
+_ELEMENTWISE_STATE = 256
+_ELEMENTWISE_MAX = 1 << 13
 _PAULI_INDEX = {"I": 0, "X": 1, "Y": 2, "Z": 3}
 
 
@@ -345,28 +349,36 @@ class CompiledCircuit:
         tk = {"device": device, "dtype": sdtype}
 
         # ---------------------------------------------------------------- axis-order plan
-        # order[i] = qubit on axis i of the state tensor; a layer whose qubits are not the first two
-        # axes moves them there (and is stored with the qubit on axis 0 as its first qubit)
+        # order[i] = qubit on axis i of the state tensor. A layer needs its two qubits as the first two
+        # axes ("front") or the last two ("end"): a batched GEMM reads either without a copy (the end
+        # case as a transposed operand) and writes its result with the pair in front (writing it at
+        # the end would make the GEMM's output skinny, which measured 2-3x slower). Axes are moved
+        # only when neither holds, to whichever target copies faster (copies whose innermost
+        # contiguous block is tiny are several times slower than a plain copy). The layer is stored
+        # with the qubit on the first of its two axes as its first qubit.
         order = list(range(n))
-        self._perms: list[tuple[tuple[int, ...], tuple[int, ...]] | None] = []
-        self._perms_bl: list[tuple[tuple[int, ...], tuple[int, ...]] | None] = []
+        self._steps: list[_Step] = []
         oriented: list[_Layer] = []
         for layer in layers:
-            if k == 2:
-                if set(order[:2]) == set(layer.qubits):
-                    self._perms.append(None)
-                    self._perms_bl.append(None)
-                    front = order[:2]
-                else:
-                    front = list(layer.qubits)
-                    self._perms.append(_front_permutation(order, front, d))
-                    self._perms_bl.append(_front_permutation(order, front, d, batch_last=True))
-                    order = front + [q for q in order if q not in front]
-                if front != list(layer.qubits):
-                    layer = layer.swapped(d)
+            if k == 1:
+                self._steps.append(_Step(None, True))
+                oriented.append(layer)
+                continue
+            pair = set(layer.qubits)
+            perm = None
+            if set(order[:2]) == pair:
+                in_front = True
+            elif set(order[-2:]) == pair:
+                in_front = False
             else:
-                self._perms.append(None)
-                self._perms_bl.append(None)
+                target, in_front = _cheapest_target(order, pair, d)
+                perm = _axis_permutation(order, target, d)
+                order = target
+            first = order[:2] if in_front else order[-2:]
+            if list(layer.qubits) != first:
+                layer = layer.swapped(d)
+            order = first + [q for q in order if q not in pair]
+            self._steps.append(_Step(perm, in_front))
             oriented.append(layer)
         self.final_order = order
 
@@ -440,7 +452,6 @@ class CompiledCircuit:
         self._has_params = self.n_params > 0
         self._angle_factor = rep.angle_factor
         self._state_size = d**n
-        self._eye_d = torch.eye(d, **tk)
 
         # ---------------------------------------------------------------- segments
         n_seg = len(segments)
@@ -621,17 +632,27 @@ class CompiledCircuit:
             parts.append(m[:, 0])
         return torch.cat(parts, dim=0) if len(parts) > 1 else parts[0]
 
-    def _segments(self, runs: torch.Tensor) -> torch.Tensor:
-        """All segment matrices (S, D, D, B) batch-last."""
+    def _segments(self, runs: torch.Tensor, batch_first: bool = False) -> torch.Tensor:
+        """All segment matrices, batch-last (S, D, D, B) or batch-first (S, B, D, D)."""
         d = self._rep.d
         R, B = runs.shape[0], runs.shape[-1]
         S = self.n_segments
         if self._k == 1:
             # n = 1: the only segment is a run on its own (gate = identity)
-            return runs.index_select(0, self._seg_pre[:, 0])
+            m = runs.index_select(0, self._seg_pre[:, 0])
+            return m.permute(0, 3, 1, 2).contiguous() if batch_first else m
         D = d * d
         if self._all_monomial:
             # rows of A (x) B picked by the monomial gate: M[(i,j),(k,l)] = s_ij A[pa_ij,k] B[pb_ij,l]
+            if batch_first:
+                # gather rows as (B, d) blocks, multiply in (S, D, B, d, d) and transpose with the
+                # 16 numbers of each (k, l) block contiguous -- much cheaper than transposing a
+                # batch-last (S, D, D, B) result whose innermost axis is B
+                rows = runs.permute(0, 1, 3, 2).reshape(R * d, B, d)
+                ag = rows.index_select(0, self._seg_rows_a).view(S, D, B, d, 1)
+                bg = rows.index_select(0, self._seg_rows_b).view(S, D, B, 1, d)
+                m = ag * self._seg_scale.view(S, D, 1, 1, 1) * bg
+                return m.transpose(1, 2).reshape(S, B, D, D)
             rows = runs.reshape(R * d, d, B)
             ag = rows.index_select(0, self._seg_rows_a).view(S, D, d, 1, B)
             bg = rows.index_select(0, self._seg_rows_b).view(S, D, 1, d, B)
@@ -639,7 +660,8 @@ class CompiledCircuit:
         a = runs.index_select(0, self._seg_pre[:, 0])
         b = runs.index_select(0, self._seg_pre[:, 1])
         kron = (a[:, :, None, :, None, :] * b[:, None, :, None, :, :]).reshape(S, D, D, B)
-        return self._bl_matmul(self._seg_gate, kron)
+        m = self._bl_matmul(self._seg_gate, kron)
+        return m.permute(0, 3, 1, 2).contiguous() if batch_first else m
 
     def _layers(self, runs: torch.Tensor, batch_first: bool) -> torch.Tensor:
         """All layer matrices: chained segments, then the post-runs.
@@ -648,10 +670,9 @@ class CompiledCircuit:
         for the GEMM path; in the latter the 16x16 products are done by batched GEMMs too.
         """
         d = self._rep.d
-        segs = self._segments(runs)  # (S, D, D, B)
-        D, B = segs.shape[1], segs.shape[-1]
+        segs = self._segments(runs, batch_first)  # (S, B, D, D) or (S, D, D, B)
+        B, D = runs.shape[-1], d**self._k
         if batch_first:
-            segs = segs.permute(0, 3, 1, 2).contiguous()  # (S, B, D, D)
             eye = self._eye_D.expand(1, B, D, D)
             matmul = torch.matmul
             shape = (B, D, D)
@@ -677,11 +698,11 @@ class CompiledCircuit:
             pb = runs.index_select(0, self._post_b)
             P = sub.shape[0]
             if self._k == 1:
-                sub = matmul(pa.permute(0, 3, 1, 2), sub) if batch_first else matmul(pa, sub)
+                sub = matmul(pa.permute(0, 3, 1, 2).contiguous(), sub) if batch_first else matmul(pa, sub)
             elif batch_first:
                 # (A2 (x) B2) built batch-last (cheap elementwise), then one batched 16x16 GEMM
                 kron = (pa[:, :, None, :, None, :] * pb[:, None, :, None, :, :]).reshape(P, D, D, B)
-                sub = torch.matmul(kron.permute(0, 3, 1, 2), sub)
+                sub = torch.matmul(kron.permute(0, 3, 1, 2).contiguous(), sub)
             else:
                 sub = sub.view(P, d, d, D, B)
                 # first qubit's post-run on row index i, then the second's on row index j
@@ -697,6 +718,10 @@ class CompiledCircuit:
         p, _ = self._params(params)
         return self._state(p)
 
+    def uses_gemm(self, batch: int) -> bool:
+        """Whether a batch of this size takes the batch-first GEMM path (else the elementwise one)."""
+        return self._state_size > _ELEMENTWISE_STATE or self._state_size * batch > _ELEMENTWISE_MAX
+
     def _state(self, p: torch.Tensor) -> torch.Tensor:
         """Final state, batch-first ``(B, 4^n)``."""
         B = p.shape[0]
@@ -704,25 +729,27 @@ class CompiledCircuit:
             return self._init.expand(B, -1)
         runs = self._runs(p)
         D = self._rep.d**self._k
-        if self._state_size * B <= _ELEMENTWISE_MAX:
+        if not self.uses_gemm(B):
             # small state: keep it batch-last and apply each layer as one broadcast product and a
             # sum (a few vectorised kernels over B); axis moves are cheap row copies here
             mats = self._layers(runs, batch_first=False)  # (L, D, D, B)
             x = self._init.t().expand(-1, B)
-            for mat, perm in zip(mats.unbind(0), self._perms_bl, strict=True):
-                if perm is not None:
-                    shape, axes = perm
-                    x = x.reshape(shape).permute(axes)
-                x = (mat.unsqueeze(2) * x.reshape(1, D, -1, B)).sum(1)
+            for mat, step in zip(mats.unbind(0), self._steps, strict=True):
+                if step.perm is not None:
+                    x = x.reshape(step.perm.shape_bl).permute(step.perm.axes_bl)
+                xs = (
+                    x.reshape(D, -1, B) if step.in_front else x.reshape(-1, D, B).transpose(0, 1)
+                )  # (D, R, B)
+                x = (mat.unsqueeze(2) * xs.unsqueeze(0)).sum(1)  # (D, R, B)
             return x.reshape(-1, B).t()
-        # large state: batch-first, one batched GEMM (B, D, D) @ (B, D, rest) per layer
+        # large state: batch-first, one batched GEMM (B, D, D) x (B, D, rest) per layer
         mats = self._layers(runs, batch_first=True)  # (L, B, D, D)
         x = self._init.expand(B, -1)
-        for mat, perm in zip(mats.unbind(0), self._perms, strict=True):
-            if perm is not None:
-                shape, axes = perm
-                x = x.reshape(shape).permute(axes)
-            x = torch.matmul(mat, x.reshape(B, D, -1))
+        for mat, step in zip(mats.unbind(0), self._steps, strict=True):
+            if step.perm is not None:
+                x = x.reshape(step.perm.shape_bf).permute(step.perm.axes_bf)
+            xs = x.reshape(B, D, -1) if step.in_front else x.reshape(B, -1, D).transpose(1, 2)  # (B, D, R)
+            x = torch.matmul(mat, xs)  # (B, D, R); a transposed operand costs BLAS nothing
         return x.reshape(B, -1)
 
     def _measured(self, x: torch.Tensor) -> torch.Tensor:
@@ -781,37 +808,75 @@ class CompiledCircuit:
             "n_segments": self.n_segments,
             "n_runs": self.n_runs,
             "run_slots": self.run_slots,
-            "n_permutes": sum(p is not None for p in self._perms),
+            "n_permutes": sum(st.perm is not None for st in self._steps),
             "n_measured_strings": self.n_measured_strings,
         }
 
 
-def _front_permutation(
-    order: list[int], front: list[int], d: int, batch_last: bool = False
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """View shape and permutation that move qubits ``front`` (in that order) to the first two state
-    axes, for a batch-first ``(B, ...)`` or batch-last ``(..., B)`` state.
+@dataclass(frozen=True)
+class _Permutation:
+    """An axis move as a view shape plus a permute, for batch-first and batch-last states."""
 
-    Axes between the moved ones are merged, so the permute has at most 6 dimensions.
-    """
-    n = len(order)
-    pos = [order.index(q) for q in front]
-    segments = []  # (kind, size): kind = "q0", "q1" or "rest"
-    prev = 0
-    for c in sorted(pos):
-        if c > prev:
-            segments.append(("rest", d ** (c - prev)))
-        segments.append(("q0" if c == pos[0] else "q1", d))
-        prev = c + 1
-    if prev < n:
-        segments.append(("rest", d ** (n - prev)))
-    sizes = [s for _, s in segments]
-    idx = [next(i for i, (kd, _) in enumerate(segments) if kd == "q0")]
-    idx.append(next(i for i, (kd, _) in enumerate(segments) if kd == "q1"))
-    idx += [i for i, (kd, _) in enumerate(segments) if kd == "rest"]
-    if batch_last:
-        return (*sizes, -1), (*idx, len(sizes))
-    return (-1, *sizes), (0, *(1 + i for i in idx))
+    shape_bf: tuple[int, ...]
+    axes_bf: tuple[int, ...]
+    shape_bl: tuple[int, ...]
+    axes_bl: tuple[int, ...]
+    inner: int  # numbers in the innermost contiguous block the copy moves (batch-first)
+
+
+@dataclass(frozen=True)
+class _Step:
+    perm: _Permutation | None  # axis move before the layer, if any
+    in_front: bool  # the layer's qubits are then the first two axes (else the last two); the result
+    # always has them first
+
+
+def _segments(src: list[int], dst: list[int]) -> list[list[int]]:
+    """Maximal runs of ``src`` that appear consecutively, in the same order, in ``dst``."""
+    where = {q: i for i, q in enumerate(dst)}
+    runs = [[src[0]]]
+    for q in src[1:]:
+        if where[q] == where[runs[-1][-1]] + 1:
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    return runs
+
+
+def _axis_permutation(src: list[int], dst: list[int], d: int) -> _Permutation:
+    """The view shape and permute turning a state with axes ``src`` into one with axes ``dst``."""
+    runs = _segments(src, dst)
+    sizes = [d ** len(r) for r in runs]
+    order = sorted(range(len(runs)), key=lambda i: dst.index(runs[i][0]))
+    inner = sizes[order[-1]]
+    return _Permutation(
+        shape_bf=(-1, *sizes),
+        axes_bf=(0, *(1 + i for i in order)),
+        shape_bl=(*sizes, -1),
+        axes_bl=(*order, len(runs)),
+        inner=inner,
+    )
+
+
+def _copy_cost(src: list[int], dst: list[int], d: int) -> float:
+    """Relative cost of the move, in plain copies: tiny innermost blocks make torch's copy slow."""
+    if src == dst:
+        return 0.0
+    inner = _axis_permutation(src, dst, d).inner
+    return 1.0 if inner >= 16 else (3.0 if inner >= 4 else 4.0)
+
+
+def _targets(order: list[int], pair: set[int]) -> tuple[list[int], list[int]]:
+    p = [q for q in order if q in pair]  # keep their current relative order
+    rest = [q for q in order if q not in pair]
+    return p + rest, rest + p
+
+
+def _cheapest_target(order: list[int], pair: set[int], d: int) -> tuple[list[int], bool]:
+    front, end = _targets(order, pair)
+    if _copy_cost(order, front, d) <= _copy_cost(order, end, d):
+        return front, True
+    return end, False
 
 
 def _popcount(a: np.ndarray) -> np.ndarray:
