@@ -266,21 +266,30 @@ def markdown_table(
     return "\n".join(lines) + "\n"
 
 
+def _stacked(curves: list[RunCurve], name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The searcher's runs as (test, objective) arrays of shape (runs, evaluations), cut to the shortest
+    run; None when it has no runs."""
+    runs = [c for c in curves if c.searcher == name]
+    if not runs:
+        return None
+    n = min(len(c.test) for c in runs)
+    return np.stack([c.test[:n] for c in runs]), np.stack([c.objective[:n] for c in runs])
+
+
 def _write_curves(path: Path, order: list[str], curves: list[RunCurve]) -> None:
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["searcher", "evaluations", "test_mean", "test_std", "valid_mean", "valid_std", "runs"])
         for name in order:
-            runs = [c for c in curves if c.searcher == name]
-            if not runs:
+            stacked = _stacked(curves, name)
+            if stacked is None:
                 continue
-            n = min(len(c.test) for c in runs)
-            test = np.stack([c.test[:n] for c in runs])
-            obj = np.stack([c.objective[:n] for c in runs])
+            test, obj = stacked
+            runs, n = test.shape
             for t in range(n):
                 tm, ts = _mean_std(test[:, t])
                 vm, vs = _mean_std(obj[:, t])
-                w.writerow([name, t + 1, f"{tm:.6f}", f"{ts:.6f}", f"{vm:.6f}", f"{vs:.6f}", len(runs)])
+                w.writerow([name, t + 1, f"{tm:.6f}", f"{ts:.6f}", f"{vm:.6f}", f"{vs:.6f}", runs])
 
 
 def plot_anytime(
@@ -298,16 +307,16 @@ def plot_anytime(
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name in order:
-        runs = [c for c in curves if c.searcher == name]
-        if not runs:
+        stacked = _stacked(curves, name)
+        if stacked is None:
             continue
-        n = min(len(c.test) for c in runs)
-        test = np.stack([c.test[:n] for c in runs])
+        test = stacked[0]
+        n = test.shape[1]
         with np.errstate(invalid="ignore"):
             mean = np.nanmean(test, axis=0) if np.isfinite(test).any() else np.full(n, np.nan)
             std = np.nanstd(test, axis=0)
         x = np.arange(1, n + 1)
-        (line,) = ax.plot(x, mean, label=f"{name} ({len(runs)} seeds)")
+        (line,) = ax.plot(x, mean, label=f"{name} ({test.shape[0]} seeds)")
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15)
     if reference and "test_of_best_valid" in reference:
         ax.axhline(reference["test_of_best_valid"], color="k", ls="--", lw=1, label="oracle (best valid)")

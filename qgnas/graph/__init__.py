@@ -6,8 +6,7 @@ torch_geometric is imported only when a dataset is loaded or a model is built.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from qgnas._lazy import lazy_exports
 
 # public name -> module (inside this package) that defines it
 _EXPORTS: dict[str, str] = {
@@ -27,14 +26,6 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + list(_EXPORTS))
-
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = sorted(_EXPORTS)
