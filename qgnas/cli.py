@@ -30,30 +30,28 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _positive_int(name: str):
-    def parse(text: str) -> int:
+def _positive(name: str, kind: type = int):
+    """argparse type: a positive ``kind`` (int or float), with a message naming the option and value."""
+    noun = "integer" if kind is int else "number"
+
+    def parse(text: str):
         try:
-            value = int(text)
+            value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive integer, got {value}")
+            raise argparse.ArgumentTypeError(f"{name} must be a positive {noun}, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive {noun}, got {value}")
         return value
 
     return parse
+
+
+def _positive_int(name: str):
+    return _positive(name, int)
 
 
 def _positive_float(name: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {value}")
-        return value
-
-    return parse
+    return _positive(name, float)
 
 
 def build_parser() -> argparse.ArgumentParser:
