@@ -98,6 +98,26 @@ def truncate_log(path: Path, episodes: int) -> None:
     path.write_text("".join(lines))
 
 
+class _OutOfTime(Exception):
+    """Raised from the episode callback once ``--seconds`` has passed (after a checkpoint)."""
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["batch_size=128", "hidden_sizes=256,256"]`` -> DQNConfig keyword overrides (YAML values)."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise ValueError(f"--agent expects FIELD=VALUE, got {item!r}")
+        parsed = yaml.safe_load(value)
+        if isinstance(parsed, str) and "," in parsed:
+            parsed = [yaml.safe_load(v) for v in parsed.split(",")]
+        out[field.strip()] = parsed
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", required=True, help="YAML config (experiments/configs/<name>.yaml)")
@@ -105,13 +125,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, help="run directory")
     ap.add_argument("--episodes", type=int, default=None, help="override the config's number of episodes")
     ap.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt")
+    ap.add_argument(
+        "--agent", action="append", default=[], metavar="FIELD=VALUE",
+        help="override a DQNConfig field, e.g. --agent batch_size=128 --agent hidden_sizes=256,256",
+    )  # fmt: skip
+    ap.add_argument(
+        "--seconds", type=float, default=None,
+        help="wall-clock budget of this invocation: checkpoint and stop after the episode that passes it "
+        "(continue later with --resume)",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     if args.seed < 0:
         ap.error(f"--seed must be >= 0, got {args.seed}")
     if args.episodes is not None and args.episodes <= 0:
         ap.error(f"--episodes must be positive, got {args.episodes}")
+    if args.seconds is not None and args.seconds <= 0:
+        ap.error(f"--seconds must be positive, got {args.seconds}")
 
     cfg = load_config(args.config)
+    try:
+        cfg["agent"] = {**(cfg.get("agent") or {}), **parse_overrides(args.agent)}
+    except ValueError as exc:
+        ap.error(str(exc))
     train_cfg = {"episodes": 1000, "checkpoint_every": 50, "test_every": 100, "torch_threads": 1,
                  **(cfg.get("train") or {})}  # fmt: skip
     episodes = args.episodes or int(train_cfg["episodes"])
@@ -132,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     env_kwargs = dict(cfg.get("env") or {})
     env = gym.make("qgnas/QuantumArchSearch-v0", **env_kwargs)
     base = env.unwrapped
-    agent_cfg = DQNConfig.crlqas(base.max_gates, base.n_qubits, **(cfg.get("agent") or {}))
+    try:
+        agent_cfg = DQNConfig.crlqas(base.max_gates, base.n_qubits, **(cfg.get("agent") or {}))
+    except (TypeError, ValueError) as exc:
+        ap.error(str(exc))
     agent_cfg.test_every = int(train_cfg["test_every"])
     agent = MaskedDQNAgent(env.observation_space.shape[0], env.action_space.n, agent_cfg, seed=args.seed)
 
@@ -178,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
             state["first_success"] = stats["episode"]
         if stats["episode"] % int(train_cfg["checkpoint_every"]) == 0:
             checkpoint()
+        if args.seconds is not None and time.perf_counter() - start > args.seconds:
+            checkpoint()
+            raise _OutOfTime
 
     remaining = episodes - agent.episodes
     if remaining > 0:
@@ -196,7 +237,11 @@ def main(argv: list[str] | None = None) -> int:
             bar.set_postfix(best=f"{state['best_error']:.2e}", refresh=False)
 
         with bar:
-            agent.train(env, remaining, seed=reset_seed, callback=with_bar)
+            try:
+                agent.train(env, remaining, seed=reset_seed, callback=with_bar)
+            except _OutOfTime:
+                print(f"crlqas: --seconds {args.seconds:g} reached after episode {agent.episodes}; "
+                      "checkpointed, continue with --resume", file=sys.stderr)  # fmt: skip
     checkpoint()
     log.close()
     write_curves(out)

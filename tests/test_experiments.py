@@ -70,3 +70,24 @@ def test_crlqas_script_runs_writes_and_resumes(tmp_path):
 def test_crlqas_script_unknown_config(tmp_path):
     proc = run("--config", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "x"))
     assert proc.returncode != 0 and "h2_2q_noiseless" in proc.stderr
+
+
+def test_crlqas_agent_overrides_and_seconds_budget(tmp_path):
+    config, out = tiny_config(tmp_path), tmp_path / "run"
+    # A tiny wall-clock budget stops after the first episode, checkpointed; --resume finishes the run.
+    proc = run("--config", str(config), "--out", str(out), "--episodes", "4", "--seconds", "1e-6",
+               "--agent", "hidden_sizes=16,16", "--agent", "batch_size=4")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "--resume" in proc.stderr
+    assert len((out / "episodes.jsonl").read_text().splitlines()) == 1
+    agent = json.loads((out / "config.json").read_text())["agent"]
+    assert list(agent["hidden_sizes"]) == [16, 16] and agent["batch_size"] == 4
+    proc = run("--config", str(config), "--out", str(out), "--episodes", "4", "--resume",
+               "--agent", "hidden_sizes=16,16", "--agent", "batch_size=4")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "summary.json").read_text())["episodes"] == 4
+
+    bad = run("--config", str(config), "--out", str(tmp_path / "bad"), "--agent", "widths=3")
+    assert bad.returncode == 2 and "widths" in bad.stderr and "hidden_sizes" in bad.stderr
+    bad = run("--config", str(config), "--out", str(tmp_path / "bad2"), "--agent", "batch_size")
+    assert bad.returncode == 2 and "FIELD=VALUE" in bad.stderr

@@ -125,6 +125,10 @@ class DQNConfig:
             # CRLQAS widens the network with the register: 1000 units up to 4 qubits, 2000 for 6, 5000 for 8.
             width = 1000 if n_qubits < 6 else 2000 if n_qubits < 8 else 5000
             values["hidden_sizes"] = (width,) * 5
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ValueError(f"unknown DQNConfig field(s) {unknown}; allowed: {', '.join(sorted(known))}")
         values.update(overrides)
         return cls(**values)
 
