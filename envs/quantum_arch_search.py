@@ -138,6 +138,8 @@ class QuantumArchSearchEnv(gym.Env):
                 raise ValueError(
                     f"noise must be None, a NoiseModel, its config dict or a preset name, got {noise!r}"
                 )
+            if isinstance(noise, dict) and "device" in noise and not {"n_qubits", "qubits"} & set(noise):
+                noise = {**noise, "n_qubits": self.n_qubits}  # a device model on this register's qubits
             noise = NoiseModel.from_config(noise)
         self.noise = noise
         self.backend_name = backend
@@ -151,7 +153,9 @@ class QuantumArchSearchEnv(gym.Env):
         if name not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
         if name == "adam_spsa_3stage" and shots is None:
-            raise ValueError("optimizer 'adam_spsa_3stage' needs shots=N (its stages use N/100, N/10 and N shots)")
+            raise ValueError(
+                "optimizer 'adam_spsa_3stage' needs shots=N (its stages use N/100, N/10 and N shots)"
+            )
         self.optimizer = name
         self.optimizer_method = resolve_method("adam_spsa" if name == "adam_spsa_3stage" else name)
         defaults: dict[str, Any] = {"cobyla": {"maxiter": 100}, "adam_spsa_3stage": {"stages": 3}}.get(

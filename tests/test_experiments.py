@@ -36,6 +36,22 @@ def test_shipped_configs_parse(path):
     assert cfg["train"]["episodes"] > 0 and cfg["env"]["max_gates"] in (40, 70, 250)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.slow) if "8q" in p.stem else p for p in CONFIGS],
+    ids=[p.stem for p in CONFIGS],
+)
+def test_shipped_configs_build_their_environment(path):
+    import gymnasium as gym
+
+    import qgnas  # noqa: F401
+
+    cfg = yaml.safe_load(path.read_text())
+    env = gym.make("qgnas/QuantumArchSearch-v0", **cfg["env"])
+    _, info = env.reset(seed=0)
+    assert info["action_mask"].any() and env.unwrapped.n_qubits == cfg["env"]["qubits"]
+
+
 def test_crlqas_script_runs_writes_and_resumes(tmp_path):
     config, out = tiny_config(tmp_path), tmp_path / "run"
     proc = run("--config", str(config), "--seed", "0", "--out", str(out), "--episodes", "3")

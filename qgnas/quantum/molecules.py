@@ -13,6 +13,12 @@ Pipeline (all local, nothing is downloaded):
    all-alpha then all-beta, parity qubit ``m-1`` holds ``N_alpha mod 2`` and qubit ``2m-1`` holds
    ``N mod 2``. Both are conserved, appear only as I or Z, and are replaced by their eigenvalues in the
    Hartree-Fock state's sector. This is the tapering CRLQAS used for LiH on 4 qubits.
+5. Other qubit counts below ``2 * n_active`` come from Z2-symmetry tapering of the Jordan-Wigner
+   operator (:mod:`qgnas.quantum.tapering`, PennyLane's ``qml.taper``) in the Hartree-Fock sector,
+   tapering the electron-number parities first: one tapered qubit (``(-1)^N``) is exactly the
+   "checksum code" of CRLQAS's 3-qubit H2 (OpenFermion ``checksum_code(4, 0)``: qubits hold the
+   occupations of modes 0..2, mode 3's follows from the even total parity). Further qubits use the
+   molecule's remaining (spatial) Z2 symmetries, as many as ``ActiveSpace.z2_symmetries`` says exist.
 
 Why PySCF integrals plus PennyLane mappings rather than ``qml.qchem.molecular_hamiltonian`` alone:
 PennyLane only takes contiguous active spaces, but for linear molecules the contiguous choice cuts
@@ -25,7 +31,8 @@ on qubit i; coefficients are real and in Hartree, the nuclear repulsion and froz
 included in the identity term. Spin-orbital order on qubits: Jordan-Wigner uses PennyLane's
 interleaved order (alpha0, beta0, alpha1, beta1, ...), so ``qml.qchem.hf_state`` applies; parity uses
 the blocked order (alpha0..alpha_{m-1}, beta0..beta_{m-1}) that the two-qubit reduction needs.
-``H.metadata["hf_state"]`` gives the Hartree-Fock basis state in either case.
+``H.metadata["hf_state"]`` gives the Hartree-Fock basis state in either case (after tapering, the
+basis state the tapering Clifford maps it to, ``qml.qchem.taper_hf``).
 
 Every Hamiltonian is cached on disk as JSON (strings, coefficients, ground energy, metadata), keyed by
 all the arguments; see :func:`default_cache_dir`.
@@ -42,16 +49,26 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from qgnas.quantum.hamiltonian import Hamiltonian, _lowest_eigenvalue
 
-__all__ = ["MOLECULES", "MoleculeSpec", "ActiveSpace", "default_cache_dir", "molecule", "supported"]
+__all__ = [
+    "MOLECULES",
+    "MoleculeSpec",
+    "ActiveSpace",
+    "QubitConfig",
+    "default_cache_dir",
+    "molecule",
+    "supported",
+]
 
 # Bump when anything that changes the numbers in a cached file changes.
 _CACHE_VERSION = 1
+# Bump when the choice or order of the tapered Z2 symmetries changes (only tapered entries use it).
+_TAPERING_VERSION = 1
 _MAPPINGS = {"jordan_wigner": "jordan_wigner", "jw": "jordan_wigner", "parity": "parity"}
 
 Geometry = list[tuple[str, tuple[float, float, float]]]
@@ -70,6 +87,10 @@ class ActiveSpace:
             orbitals only (pi orbitals come in degenerate pairs, so a contiguous space would pick one of
             a pair arbitrarily).
         note: one line for the table and the docs.
+        z2_symmetries: independent Pauli Z2 symmetries of the Jordan-Wigner operator (found by
+            ``qml.symmetry_generators``; at least the two electron-number parities). Qubit counts
+            ``2 * n_active - t`` for ``t = 1 .. z2_symmetries`` (other than the two-qubit reduction's
+            ``2 * n_active - 2``) are built by tapering ``t`` of them; checked when building.
     """
 
     n_core: int
@@ -77,6 +98,16 @@ class ActiveSpace:
     n_electrons: int
     skip_pi: bool = False
     note: str = ""
+    z2_symmetries: int = 2
+
+
+class QubitConfig(NamedTuple):
+    """How a qubit count is reached for a molecule: active space, two-qubit reduction (parity mapping)
+    or number of Z2 symmetries tapered from the Jordan-Wigner operator (0 for neither)."""
+
+    space: ActiveSpace
+    reduced: bool
+    tapered: int
 
 
 @dataclass(frozen=True)
@@ -93,13 +124,16 @@ class MoleculeSpec:
     default_qubits: int = 4
     references: dict[float, float] = field(default_factory=dict)  # bond -> full-space FCI (Ha)
 
-    def configs(self) -> dict[int, tuple[ActiveSpace, bool]]:
-        """qubit count -> (active space, two-qubit reduction?)."""
-        out: dict[int, tuple[ActiveSpace, bool]] = {}
+    def configs(self) -> dict[int, QubitConfig]:
+        """qubit count -> how it is built (active space, two-qubit reduction, tapered symmetries)."""
+        out: dict[int, QubitConfig] = {}
         for space in self.active_spaces:
             full = 2 * space.n_active
-            out.setdefault(full, (space, False))
-            out.setdefault(full - 2, (space, True))
+            out.setdefault(full, QubitConfig(space, False, 0))
+            out.setdefault(full - 2, QubitConfig(space, True, 0))
+            for t in range(1, space.z2_symmetries + 1):
+                if full - t >= 1:
+                    out.setdefault(full - t, QubitConfig(space, False, t))
         return out
 
 
@@ -129,7 +163,7 @@ MOLECULES: dict[str, MoleculeSpec] = {
         geometry=_diatomic("H", "H"),
         default_bond=0.7414,
         bond_meaning="H-H distance",
-        active_spaces=(ActiveSpace(0, 2, 2, note="full space: 2 electrons in 2 orbitals"),),
+        active_spaces=(ActiveSpace(0, 2, 2, note="full space: 2 electrons in 2 orbitals", z2_symmetries=3),),
         default_qubits=4,
         references={0.7414: -1.1372702, 0.735: -1.1373060},
     ),
@@ -145,6 +179,7 @@ MOLECULES: dict[str, MoleculeSpec] = {
                 2,
                 skip_pi=True,
                 note="Li 1s frozen; 2 electrons in the 3 lowest sigma orbitals (pi pair removed), as CRLQAS",
+                z2_symmetries=2,
             ),
         ),
         default_qubits=4,
@@ -162,6 +197,7 @@ MOLECULES: dict[str, MoleculeSpec] = {
                 4,
                 skip_pi=True,
                 note="Be 1s frozen; 4 electrons in the 2 occupied sigma orbitals + lowest sigma virtual",
+                z2_symmetries=3,
             ),
         ),
         default_qubits=6,
@@ -173,7 +209,13 @@ MOLECULES: dict[str, MoleculeSpec] = {
         default_bond=0.9578,
         bond_meaning=f"O-H distance (H-O-H angle {_H2O_ANGLE_DEG} deg)",
         active_spaces=(
-            ActiveSpace(3, 4, 4, note="3 lowest orbitals frozen; 4 electrons in HOMO-1, HOMO, LUMO, LUMO+1"),
+            ActiveSpace(
+                3,
+                4,
+                4,
+                note="3 lowest orbitals frozen; 4 electrons in HOMO-1, HOMO, LUMO, LUMO+1",
+                z2_symmetries=4,
+            ),
         ),
         default_qubits=8,
         references={0.9578: -75.0125859},
@@ -210,10 +252,13 @@ def molecule(
         bond: bond length in **Angstrom** (see ``MOLECULES[name].bond_meaning``); defaults to the
             molecule's equilibrium value. (PennyLane's ``molecular_hamiltonian`` would read coordinates
             in Bohr; we never hand it raw coordinates.)
-        qubits: qubit count; selects the active space and whether the two-qubit reduction is applied.
+        qubits: qubit count; selects the active space and how qubits are removed: ``2 * n_active``
+            none, ``2 * n_active - 2`` the parity two-qubit reduction, any other count down to
+            ``2 * n_active - z2_symmetries`` Z2 tapering of the Jordan-Wigner operator (e.g. H2 on 3
+            qubits, CRLQAS's checksum-code Hamiltonian, or on 1 qubit). :func:`supported` lists them.
             Defaults to ``MOLECULES[name].default_qubits``.
         mapping: ``"jordan_wigner"`` (alias ``"jw"``) or ``"parity"``. Default: parity when the qubit
-            count needs the two-qubit reduction, Jordan-Wigner otherwise.
+            count needs the two-qubit reduction, Jordan-Wigner otherwise (tapered counts need it).
         basis: Gaussian basis set name understood by PySCF. The active spaces are designed for STO-3G.
         cache_dir: directory of the JSON cache; default :func:`default_cache_dir`.
         use_cache: ``False`` rebuilds without reading or writing the cache.
@@ -223,7 +268,8 @@ def molecule(
         ``ground_energy`` is the lowest eigenvalue within the molecule's sector (active electron
         numbers ``N_alpha = N_beta``), i.e. the CASCI energy in the active space (FCI for H2), from
         sparse diagonalisation of the qubit operator itself. ``metadata`` records the active orbitals,
-        mapping, reduction, Hartree-Fock state and energy.
+        mapping, reduction or tapering (``metadata["tapering"]``: generators, removed qubits, sector),
+        Hartree-Fock state and energy.
 
     Raises:
         ValueError: unknown molecule, unsupported (molecule, qubits) pair, bad mapping or bond.
@@ -241,7 +287,7 @@ def molecule(
     if qubits not in configs:
         options = "; ".join(f"{q} ({how})" for q, how in _describe(spec))
         raise ValueError(f"{key} is not supported on qubits={qubits!r}; supported qubit counts: {options}")
-    space, reduced = configs[qubits]
+    space, reduced, tapered = configs[qubits]
     if mapping is None:
         mapping = "parity" if reduced else "jordan_wigner"
     resolved = _MAPPINGS.get(str(mapping).lower())
@@ -251,6 +297,11 @@ def molecule(
         raise ValueError(
             f"{key} on {qubits} qubits needs the parity mapping with the two-qubit reduction, "
             f"not {mapping!r}; Jordan-Wigner gives {qubits + 2} qubits"
+        )
+    if tapered and resolved != "jordan_wigner":
+        raise ValueError(
+            f"{key} on {qubits} qubits is the Jordan-Wigner operator with {tapered} Z2 symmetr"
+            f"{'y' if tapered == 1 else 'ies'} tapered, not {mapping!r}; use mapping='jordan_wigner' (or None)"
         )
     basis = str(basis).lower()
 
@@ -262,6 +313,8 @@ def molecule(
         "basis": basis,
         "version": _CACHE_VERSION,
     }
+    if tapered:  # only tapered entries carry the key, so the other cache files keep their names
+        args["tapering"] = f"z2-{tapered}-v{_TAPERING_VERSION}"
     path = _cache_path(Path(cache_dir) if cache_dir is not None else default_cache_dir(), args)
     if use_cache and path.exists():
         try:
@@ -271,7 +324,7 @@ def molecule(
         except (OSError, ValueError, KeyError) as err:  # a corrupt file is rebuilt, never fatal
             warnings.warn(f"ignoring unreadable Hamiltonian cache file {path}: {err}", stacklevel=2)
 
-    ham = _build(spec, bond, space, resolved, reduced, basis)
+    ham = _build(spec, bond, space, resolved, reduced, basis, tapered)
     if use_cache:
         _write_json(path, {"args": args, "hamiltonian": ham.to_dict()})
     return ham
@@ -281,10 +334,16 @@ def molecule(
 
 
 def _describe(spec: MoleculeSpec) -> list[tuple[int, str]]:
-    return [
-        (q, "parity + two-qubit reduction" if red else "jordan_wigner or parity")
-        for q, (_, red) in sorted(spec.configs().items())
-    ]
+    out = []
+    for q, (_, red, tapered) in sorted(spec.configs().items()):
+        if red:
+            how = "parity + two-qubit reduction"
+        elif tapered:
+            how = f"jordan_wigner + {tapered} Z2 symmetr{'y' if tapered == 1 else 'ies'} tapered"
+        else:
+            how = "jordan_wigner or parity"
+        out.append((q, how))
+    return out
 
 
 def _select_orbitals(mol: Any, mf: Any, space: ActiveSpace) -> tuple[list[int], list[int]]:
@@ -340,7 +399,13 @@ def _active_integrals(
 
 
 def _build(
-    spec: MoleculeSpec, bond: float, space: ActiveSpace, mapping: str, reduced: bool, basis: str
+    spec: MoleculeSpec,
+    bond: float,
+    space: ActiveSpace,
+    mapping: str,
+    reduced: bool,
+    basis: str,
+    tapered: int = 0,
 ) -> Hamiltonian:
     try:
         from pyscf import gto, scf
@@ -386,8 +451,10 @@ def _build(
         strings, coeffs = _fix_z_qubits(strings, coeffs, fixed)
     hf_state = [int(b) for q, b in enumerate(bits) if q not in removed]
 
-    n_qubits = n_modes - len(removed)
+    n_qubits = n_modes - len(removed) - tapered
     label = f"{spec.name}_{bond:g}A_{n_qubits}q_{mapping}" + ("_reduced" if reduced else "")
+    if tapered:
+        label += f"_tapered{tapered}"
     metadata: dict[str, Any] = {
         "molecule": spec.name,
         "bond_angstrom": bond,
@@ -406,14 +473,86 @@ def _build(
         "nuclear_repulsion": float(mf.energy_nuc()),
         "ground_energy_sector": {"n_alpha": n_alpha, "n_beta": n_beta},
     }
-    ham = Hamiltonian.from_pauli_strings(strings, coeffs, label, n_qubits=n_qubits, metadata=metadata)
-    idx = _sector_indices(m, n_alpha, n_beta, mapping, reduced)
-    mat = ham.to_sparse_matrix()[idx][:, idx]
-    ham.__dict__["ground_energy"] = _lowest_eigenvalue(mat, real=ham._is_real_matrix())
+    if tapered:
+        ham = _taper(strings, coeffs, n_modes, tapered, m, n_alpha, n_beta, label, metadata)
+        hf_state = metadata["hf_state"]
+    else:
+        ham = Hamiltonian.from_pauli_strings(strings, coeffs, label, n_qubits=n_qubits, metadata=metadata)
+        idx = _sector_indices(m, n_alpha, n_beta, mapping, reduced)
+        mat = ham.to_sparse_matrix()[idx][:, idx]
+        ham.__dict__["ground_energy"] = _lowest_eigenvalue(mat, real=ham._is_real_matrix())
     hf_index = int("".join(map(str, hf_state)), 2)
     e_hf_qubit = float(ham.to_sparse_matrix()[hf_index, hf_index].real)
     if abs(e_hf_qubit - mf.e_tot) > 1e-7:  # cheap end-to-end check of integrals, mapping and reduction
         raise AssertionError(f"HF energy from the qubit operator {e_hf_qubit} != PySCF's {mf.e_tot}")
+    return ham
+
+
+def _taper(
+    strings: list[str],
+    coeffs: list[complex],
+    n_modes: int,
+    tapered: int,
+    m: int,
+    n_alpha: int,
+    n_beta: int,
+    label: str,
+    metadata: dict[str, Any],
+) -> Hamiltonian:
+    """Taper ``tapered`` Z2 symmetries off the (interleaved) Jordan-Wigner operator; fills metadata.
+
+    The ground energy is taken in the molecule's electron sector (fixing the parities alone would
+    admit e.g. N +- 2 states): the Jordan-Wigner number operators are tapered with the same Clifford,
+    which keeps them diagonal (Z-type symmetries), and select the basis states with ``N_alpha``,
+    ``N_beta`` electrons. It is checked against the untapered operator's sector energy, which also
+    catches a Hartree-Fock sector that misses the ground state.
+    """
+    from qgnas.quantum import tapering
+
+    full = Hamiltonian.from_pauli_strings(strings, coeffs, label, n_qubits=n_modes)
+    gens = tapering.ordered_symmetry_generators(full, tapering.number_parity_symmetries(n_modes))
+    if len(gens) < tapered:
+        raise AssertionError(
+            f"{label}: found {len(gens)} independent Z2 symmetries ({gens}), need {tapered}; "
+            "fix ActiveSpace.z2_symmetries"
+        )
+    tap = tapering.tapering_for(full, gens[:tapered], n_alpha + n_beta)
+    hf_state = tap.hf_state(n_alpha + n_beta)
+    metadata["hf_state"] = hf_state
+    metadata["tapering"] = {
+        **tap.to_dict(),
+        "all_generators": gens,
+        "method": "qml.taper of the Jordan-Wigner operator, electron-number parities first, "
+        "Hartree-Fock sector (qml.qchem.optimal_sector)",
+    }
+    ham = tap.apply(full, name=label, metadata=metadata)
+
+    # Diagonal of the tapered number operators -> basis states of the right electron sector.
+    diag = []
+    for spin in (0, 1):  # interleaved: alpha modes even, beta modes odd
+        modes = range(spin, n_modes, 2)
+        number = Hamiltonian.from_pauli_strings(
+            ["I" * n_modes] + ["I" * q + "Z" + "I" * (n_modes - q - 1) for q in modes],
+            [len(modes) / 2] + [-0.5] * len(modes),
+            n_qubits=n_modes,
+        )
+        t_number = tap.apply(number)
+        if any(set(p) - set("IZ") for p in t_number.paulis):
+            raise AssertionError("tapered number operator is not diagonal")
+        diag.append(np.real(t_number.to_sparse_matrix().diagonal()))
+    idx = np.flatnonzero((np.abs(diag[0] - n_alpha) < 1e-9) & (np.abs(diag[1] - n_beta) < 1e-9))
+    mat = ham.to_sparse_matrix()[idx][:, idx]
+    energy = _lowest_eigenvalue(mat, real=ham._is_real_matrix())
+
+    full_idx = _sector_indices(m, n_alpha, n_beta, "jordan_wigner", False)
+    full_energy = _lowest_eigenvalue(
+        full.to_sparse_matrix()[full_idx][:, full_idx], real=full._is_real_matrix()
+    )
+    if abs(energy - full_energy) > 1e-8:
+        raise AssertionError(
+            f"{label}: tapered ground energy {energy} != untapered {full_energy} (wrong symmetry sector?)"
+        )
+    ham.__dict__["ground_energy"] = energy
     return ham
 
 

@@ -342,7 +342,7 @@ def test_h2_matches_pennylane_molecular_hamiltonian(cache) -> None:
     ("kwargs", "match"),
     [
         ({"name": "CH4"}, r"'CH4'.*H2, LiH, BeH2, H2O"),
-        ({"name": "H2", "qubits": 3}, r"qubits=3.*2 \(parity \+ two-qubit reduction\).*4"),
+        ({"name": "H2", "qubits": 5}, r"qubits=5.*2 \(parity \+ two-qubit reduction\).*3.*4"),
         ({"name": "LiH", "qubits": 8}, r"qubits=8.*4.*6"),
         ({"name": "H2", "qubits": 2, "mapping": "jordan_wigner"}, r"parity.*'jordan_wigner'"),
         ({"name": "H2", "mapping": "bravyi_kitaev"}, r"'bravyi_kitaev'.*jordan_wigner.*parity"),
