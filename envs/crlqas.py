@@ -14,7 +14,6 @@ import numpy as np
 
 SUCCESS_REWARD = 5.0
 FAILURE_REWARD = -5.0
-CHEMICAL_ACCURACY = 1.6e-3
 
 
 def incremental_with_fixed_ends(

@@ -11,11 +11,18 @@ from gymnasium import spaces
 
 from qgnas.quantum.actions import CircuitBoard, GateActions
 from qgnas.quantum.circuit import Circuit
+from qgnas.quantum.evaluation import (
+    CHEMICAL_ACCURACY,
+    energy_at,
+    make_simulator,
+    noise_model,
+    optimise_circuit,
+    optimizer_settings,
+)
 from qgnas.quantum.hamiltonian import Hamiltonian
 
-from .crlqas import CHEMICAL_ACCURACY, MovingThreshold, RandomHalting, incremental_with_fixed_ends
+from .crlqas import MovingThreshold, RandomHalting, incremental_with_fixed_ends
 
-OPTIMIZERS = ("cobyla", "adam_spsa", "adam_spsa_3stage", "spsa", "adam")
 BACKENDS = ("ptm", "aer", "pennylane")
 _CURRICULUM_KEYS = ("mu", "xi0", "period", "delta", "successes", "kappa", "switch")
 
@@ -131,37 +138,16 @@ class QuantumArchSearchEnv(gym.Env):
         self.actions = GateActions(self.n_qubits, connectivity)
         self.board = CircuitBoard(self.actions, self.max_gates)
 
-        from qgnas.quantum.noise import NoiseModel
-
-        if noise is not None and not isinstance(noise, NoiseModel):
-            if not isinstance(noise, dict | str):
-                raise ValueError(
-                    f"noise must be None, a NoiseModel, its config dict or a preset name, got {noise!r}"
-                )
-            if isinstance(noise, dict) and "device" in noise and not {"n_qubits", "qubits"} & set(noise):
-                noise = {**noise, "n_qubits": self.n_qubits}  # a device model on this register's qubits
-            noise = NoiseModel.from_config(noise)
+        noise = noise_model(noise, self.n_qubits)  # a device model lands on this register's qubits
         self.noise = noise
         self.backend_name = backend
         self.device = device
-        self._simulator = _make_backend(backend, noise, device)
-        self._noiseless = _make_backend("ptm", None, "cpu")
-
-        from qgnas.quantum.optimizers import resolve_method
-
-        name = optimizer.strip().lower().replace("-", "_")
-        if name not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
-        if name == "adam_spsa_3stage" and shots is None:
-            raise ValueError(
-                "optimizer 'adam_spsa_3stage' needs shots=N (its stages use N/100, N/10 and N shots)"
-            )
-        self.optimizer = name
-        self.optimizer_method = resolve_method("adam_spsa" if name == "adam_spsa_3stage" else name)
-        defaults: dict[str, Any] = {"cobyla": {"maxiter": 100}, "adam_spsa_3stage": {"stages": 3}}.get(
-            name, {}
+        self._simulator = make_simulator(backend, noise, device)
+        self._noiseless = make_simulator("ptm", None, "cpu")
+        self.optimizer = optimizer.strip().lower().replace("-", "_")
+        self.optimizer_method, self.optimizer_options = optimizer_settings(
+            optimizer, optimizer_options, shots
         )
-        self.optimizer_options = {**defaults, **(optimizer_options or {})}
 
         self.ground_energy = float(hamiltonian.ground_energy)
         self.energy_bound = 2.0 * float(np.abs(hamiltonian.coeffs).sum()) + 1.0
@@ -195,29 +181,18 @@ class QuantumArchSearchEnv(gym.Env):
         self._halt_at = self.max_gates
 
     # ------------------------------------------------------------------ physics
-    def _objective(self, circuit: Circuit):
-        """Batched energy ``fun(X[B, P], shots=None) -> [B]`` of ``circuit`` on the configured backend."""
-        from qgnas.quantum.objective import EnergyObjective
-
-        return EnergyObjective(
-            self._simulator, circuit, self.hamiltonian, shots=self.shots, shot_noise=self.shot_noise,
-            rng=self.np_random,
-        )  # fmt: skip
-
     def _energy(self, circuit: Circuit, params: np.ndarray, noiseless: bool = False) -> float:
-        sim = self._noiseless if noiseless else self._simulator
-        import torch
-
-        x = torch.as_tensor(np.asarray(params, dtype=np.float64)[None, :])
-        return float(np.asarray(sim.expectation(circuit, self.hamiltonian, x)).reshape(-1)[0])
+        return energy_at(self._noiseless if noiseless else self._simulator, circuit, self.hamiltonian, params)
 
     def _optimise(self) -> tuple[np.ndarray, float]:
-        from qgnas.quantum.optimizers import extend_angles, minimize
+        from qgnas.quantum.optimizers import extend_angles
 
         x0 = extend_angles(self.params, self.circuit.n_params - len(self.params), self.np_random)
-        result = minimize(self._objective(self.circuit), x0, self.optimizer_method, rng=self.np_random,
-                          **self.optimizer_options)  # fmt: skip
-        return np.asarray(result.x, dtype=np.float64), float(result.fun)
+        params, energy, _ = optimise_circuit(
+            self.circuit, self.hamiltonian, self._simulator, self.optimizer_method, self.optimizer_options,
+            self.np_random, x0=x0, shots=self.shots, shot_noise=self.shot_noise,
+        )  # fmt: skip
+        return params, energy
 
     # ------------------------------------------------------------------ gym API
     @property
@@ -293,16 +268,6 @@ class QuantumArchSearchEnv(gym.Env):
         if self.render_mode == "ansi":
             return f"{self.circuit.draw()}\nE = {self.energy:.8f} Ha (ground {self.ground_energy:.8f})"
         return None
-
-
-def _make_backend(name: str, noise: Any, device: str):
-    if name == "ptm":
-        from qgnas.quantum.ptm import PTMSimulator
-
-        return PTMSimulator(noise=noise, device=device)
-    from qgnas.quantum.backends import get_backend
-
-    return get_backend(name, noise=noise)
 
 
 __all__ = ["QuantumArchSearchEnv"]

@@ -2,6 +2,9 @@
 
     qgnas bench nas-bench-graph --dataset cora --searchers random,evolution,reinforce,bo \\
         --budget 100 --seeds 5 --out DIR [--resume] [--jobs N]
+    qgnas bench quantum --molecule H2 --qubits 2 [--noise none|depolarizing|fake_mumbai|FILE] \\
+        [--max-gates 20] [--optimizer cobyla] --searchers random,evolution,bo,reinforce --budget 200 \\
+        --seeds 3 --out DIR [--crlqas-runs RUN_DIR ...] [--resume] [--jobs N]
     qgnas search gnn --dataset cora --searcher autognn|graphnas|random --budget N --seed S --out DIR [--resume]
     qgnas train gnn --arch DIR/best.json --dataset cora --seeds 10
     qgnas summarize DIR
@@ -18,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-BENCH_TASKS = ("nas-bench-graph",)
+BENCH_TASKS = ("nas-bench-graph", "quantum")
 
 
 class UsageError(Exception):
@@ -78,6 +81,31 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--jobs", type=_positive_int("--jobs"), default=None,
                        help="runs in parallel (processes); default: number of CPU cores")  # fmt: skip
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
+    q = bench.add_argument_group("quantum task (qgnas bench quantum)")
+    q.add_argument("--molecule", default=None, help="H2, LiH, BeH2 or H2O (default H2)")
+    q.add_argument("--qubits", type=_positive_int("--qubits"), default=None,
+                   help="qubit count (default: 2 for H2, else the molecule's default)")  # fmt: skip
+    q.add_argument("--bond", type=_positive_float("--bond"), default=None,
+                   help="bond length in Angstrom (default: the molecule's equilibrium)")  # fmt: skip
+    q.add_argument("--noise", default=None,
+                   help="none (default), depolarizing, a device such as fake_mumbai, inline JSON or a "
+                   "JSON/YAML file with a noise config")  # fmt: skip
+    q.add_argument("--max-gates", type=_positive_int("--max-gates"), default=None,
+                   help="most gates per circuit, L (default 20)")  # fmt: skip
+    q.add_argument(
+        "--optimizer",
+        default=None,
+        help="angle optimiser: cobyla (default, maxiter 100), adam_spsa, adam_spsa_3stage, spsa, adam",
+    )
+    q.add_argument(
+        "--optimizer-options", default=None, help="JSON options of the optimiser, e.g. '{\"maxiter\": 200}'"
+    )
+    q.add_argument("--shots", type=_positive_int("--shots"), default=None, help="shot noise (default exact)")
+    q.add_argument("--connectivity", default=None,
+                   help="CNOT pairs: all (default), linear, or control-target pairs like 0-1,1-0")  # fmt: skip
+    q.add_argument("--crlqas-runs", nargs="+", default=None, metavar="DIR",
+                   help="CRLQAS run directories (experiments/crlqas.py) to add as a 'crlqas' row at the "
+                   "same budget")  # fmt: skip
 
     search = sub.add_parser("search", help="one search with real training; writes a JSONL log and best.json")
     search_sub = search.add_subparsers(dest="world", required=True, parser_class=_Parser)
@@ -100,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     sg.add_argument("--layers", type=_positive_int("--layers"), default=2, help="GNN layers")
     sg.add_argument("--device", default="cpu", help="cpu or cuda")
     sg.add_argument("--seconds", type=_positive_float("--seconds"), default=None, help="wall-clock budget")
+    sg.add_argument("--heads", default=None, help="restrict the heads choices, e.g. 1,2,4,8")
+    sg.add_argument("--hidden", default=None, help="restrict the hidden-units choices, e.g. 4,8,16,32,64")
 
     train = sub.add_parser("train", help="retrain a found architecture with several seeds")
     train_sub = train.add_subparsers(dest="world", required=True, parser_class=_Parser)
@@ -154,6 +184,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     task_name = args.task.strip().lower()
     if task_name not in BENCH_TASKS:
         raise UsageError(f"unknown benchmark task {args.task!r}; allowed: {', '.join(BENCH_TASKS)}")
+    if task_name == "quantum":
+        return cmd_bench_quantum(args)
+    for option in _QUANTUM_OPTIONS:
+        if getattr(args, option) is not None:
+            raise UsageError(f"--{option.replace('_', '-')} applies to `qgnas bench quantum` only")
     from qgnas.graph.nas_bench_graph import check_dataset, nas_bench_graph_task
 
     try:
@@ -189,12 +224,82 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+_QUANTUM_OPTIONS = ("molecule", "qubits", "bond", "noise", "max_gates", "optimizer", "optimizer_options",
+                    "shots", "connectivity", "crlqas_runs")  # fmt: skip
+
+
+def cmd_bench_quantum(args: argparse.Namespace) -> int:
+    import json
+
+    from qgnas.core.bench import existing_runs
+    from qgnas.quantum_commands import bench_quantum, parse_connectivity, parse_noise
+
+    molecule = (args.molecule or "H2").strip()
+    qubits = args.qubits
+    if qubits is None and molecule.lower() in ("h2", "hydrogen"):
+        qubits = 2  # the environment's default register for H2
+    options = None
+    if args.optimizer_options is not None:
+        try:
+            options = json.loads(args.optimizer_options)
+        except json.JSONDecodeError as exc:
+            raise UsageError(
+                f"--optimizer-options {args.optimizer_options!r} is not JSON ({exc.msg})"
+            ) from None
+        if not isinstance(options, dict):
+            raise UsageError(f"--optimizer-options must be a JSON object, got {args.optimizer_options!r}")
+    searchers = _parse_searchers(args.searchers)
+    if args.connectivity and args.connectivity.strip().lower() == "linear" and qubits is None:
+        raise UsageError("--connectivity linear needs --qubits")
+    try:
+        noise = parse_noise(args.noise)
+        connectivity = parse_connectivity(args.connectivity, qubits or 0) if args.connectivity else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    out = _check_out_dir(args.out)
+    if not args.resume and existing_runs(out):
+        raise UsageError(
+            f"--out {args.out!r} already holds runs; add --resume to continue them, or pick a new --out"
+        )
+    seeds = list(range(args.seeds))
+    jobs = min(args.jobs or os.cpu_count() or 1, len(searchers) * len(seeds))
+    try:
+        report = bench_quantum(
+            out, searchers, args.budget, seeds, molecule=molecule, qubits=qubits, bond=args.bond,
+            noise=noise, max_gates=args.max_gates or 20, optimizer=args.optimizer or "cobyla",
+            optimizer_options=options, connectivity=connectivity, shots=args.shots,
+            crlqas_runs=args.crlqas_runs or (), resume=args.resume, jobs=jobs, seconds=args.seconds,
+            progress=not args.quiet,
+        )  # fmt: skip
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    print((out / "quantum.md").read_text(), end="")
+    print(f"\nwrote {out / 'quantum.md'}, {out / 'quantum.csv'}, {out / 'anytime_error.png'}, "
+          f"{out / 'summary.csv'}, {out / 'summary.md'}, {out / 'anytime.png'} "
+          f"and {len(report['summary']['curves'])} run logs under {out}/")  # fmt: skip
+    return 0
+
+
 def _gnn_errors():
     """Input errors of the GNN commands, reported as one-line usage errors."""
     from qgnas.core import InvalidArchitecture
     from qgnas.graph.datasets import DatasetNotFound
 
     return (DatasetNotFound, InvalidArchitecture, ValueError, FileNotFoundError)
+
+
+def _space_choices(args: argparse.Namespace) -> dict[str, tuple[int, ...]]:
+    """``--heads 1,2,4 --hidden 8,16`` -> Auto-GNN space restrictions (validated by the space)."""
+    out = {}
+    for field in ("heads", "hidden"):
+        text = getattr(args, field)
+        if text is None:
+            continue
+        try:
+            out[field] = tuple(int(v) for v in text.split(","))
+        except ValueError:
+            raise UsageError(f"--{field} expects comma-separated integers, got {text!r}") from None
+    return out
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -211,7 +316,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         report = search_gnn(
             args.dataset, args.searcher, args.budget, args.seed, args.out, resume=args.resume,
             data_root=args.data_root, epochs=args.epochs, sharing=args.sharing, layers=args.layers,
-            device=args.device, seconds=args.seconds,
+            device=args.device, seconds=args.seconds, choices=_space_choices(args),
         )  # fmt: skip
     except FileExistsError as exc:
         raise UsageError(f"{exc}; add --resume to continue it") from None

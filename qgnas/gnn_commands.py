@@ -59,6 +59,7 @@ def search_gnn(
     device: str = "cpu",
     seconds: float | None = None,
     progress: bool = True,
+    choices: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Search the Auto-GNN space on ``dataset`` with real training; write ``out/best.json``.
 
@@ -71,6 +72,7 @@ def search_gnn(
             ``.meta.json``, ``weights/`` with sharing, and ``best.json``.
         sharing: Auto-GNN's constrained parameter sharing (children inherit and train briefly).
         seconds: optional wall-clock budget.
+        choices: restrict fields of the space, e.g. ``{"heads": (1, 2, 4, 8)}`` (see ``AutoGNNSpace``).
 
     Returns:
         The content of ``best.json``: the architecture with the best validation accuracy, its
@@ -88,13 +90,13 @@ def search_gnn(
         name, layers=layers, epochs=epochs, patience=patience, seed=seed, device=device,
         data_root=data_root, sharing=sharing, store_dir=out / "weights" if sharing else None,
     )  # fmt: skip
-    space = AutoGNNSpace(layers)
+    space = AutoGNNSpace(layers, choices)  # a bad restriction fails here, before any log is written
     factory = _searcher_factory(searcher, evaluator, sharing)
     run_name = f"{searcher.strip().lower()}_seed{seed}"
     runner = Runner(
         space, evaluator, factory, budget=budget, seed=seed, run_dir=out, name=run_name, seconds=seconds,
         config={"task": f"autognn/{name}", "searcher": searcher, "epochs": epochs, "patience": patience,
-                "sharing": sharing, "layers": layers, "device": device},
+                "sharing": sharing, "layers": layers, "device": device, "space": space.name},
         progress=progress,
     )  # fmt: skip
     outcome = runner.run(resume=resume)

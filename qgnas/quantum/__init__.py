@@ -37,6 +37,10 @@ _EXPORTS: dict[str, str] = {
     "Backend": "backends",
     "NoiseModel": "noise",
     "PTMSimulator": "ptm",
+    "CircuitSpace": "circuit_space",
+    "CircuitEvaluator": "circuit_space",
+    "quantum_task": "circuit_space",
+    "CHEMICAL_ACCURACY": "circuit_space",
 }
 
 

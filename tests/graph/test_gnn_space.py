@@ -117,3 +117,29 @@ def test_keys_identify_architectures():
     b = GNNArch((LayerSpec("gat", "sum", "elu", 8, 8, True), LayerSpec("gat", "sum", "linear", 1, None)))
     assert space.key(a) != space.key(b)
     assert set(ATTENTIONS) == {"const", "gcn", "gat", "sym-gat", "cos", "linear", "generalized-linear"}
+
+
+def test_restricted_choices_shrink_the_space_and_are_named():
+    space = AutoGNNSpace(2, {"heads": (8, 1, 2, 4), "hidden": (4, 8, 16, 32)})
+    assert space.name == "autognn{heads=1,2,4,8;hidden=4,8,16,32}"
+    assert space.size() == AutoGNNSpace(2).size() * 4 * 4 * 4 // (6 * 6 * 7)  # heads twice, hidden once
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        arch = space.sample(rng)
+        assert all(layer.heads <= 8 for layer in arch.layers) and arch.layers[0].hidden <= 32
+        assert space.decode(space.encode(arch)) == arch
+    wide = AutoGNNSpace(2).decode([0] * len(AutoGNNSpace(2).decisions()))
+    wide = GNNArch((LayerSpec("gat", "sum", "elu", 16, 8), wide.layers[1]))
+    with pytest.raises(InvalidArchitecture, match=r"heads = 16 is not allowed; allowed: 1, 2, 4, 8"):
+        space.validate(wide)
+    assert AutoGNNSpace(2, {"skip": (False, True)}).name == "autognn"  # the full set is no restriction
+
+
+@pytest.mark.parametrize(
+    "choices, match",
+    [({"heads": (3,)}, r"choices\['heads'\] = \[3\].*1, 2, 4, 6, 8, 16"), ({"width": (1,)}, "unknown Auto-GNN field"),
+     ({"hidden": ()}, "non-empty"), ({"skip": (0,)}, r"choices\['skip'\]")],
+)  # fmt: skip
+def test_bad_choices_are_named(choices, match):
+    with pytest.raises(ValueError, match=match):
+        AutoGNNSpace(2, choices)
