@@ -346,6 +346,11 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.dir!r} holds no benchmark runs (expected <searcher>/seed<k>.jsonl files)")
     summarize(out)
     print((out / "summary.md").read_text(), end="")
+    if (out / "quantum.json").exists():  # a `qgnas bench quantum` directory: its error table too
+        from qgnas.quantum_commands import quantum_summary
+
+        quantum_summary(out)
+        print((out / "quantum.md").read_text(), end="")
     return 0
 
 

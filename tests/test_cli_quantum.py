@@ -73,6 +73,10 @@ def test_bench_quantum_writes_tables_and_adds_crlqas_at_equal_budget(tmp_path, c
         q = {r["searcher"]: r for r in csv.DictReader(f)}
     assert q["crlqas"]["chemical_accuracy_runs"] == "0"
 
+    (out / "quantum.md").unlink()
+    assert main(["summarize", str(out)]) == 0  # rebuilds the quantum table too
+    assert (out / "quantum.md").exists() and "| crlqas | 5 | 2 |" in capsys.readouterr().out
+
 
 @pytest.mark.parametrize(
     "args, message",

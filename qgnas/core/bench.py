@@ -112,7 +112,7 @@ def run_benchmark(
     (out / "bench.json").write_text(
         json.dumps(
             {"task": task.name, "searchers": list(searchers), "budget": budget, "seeds": list(seeds),
-             "seconds": seconds, "reference": task.reference},
+             "seconds": seconds, "reference": task.reference, "test_metric": task.test_metric},
             indent=2,
         )
     )  # fmt: skip
@@ -201,7 +201,7 @@ def summarize(
     out = Path(out_dir)
     info = json.loads((out / "bench.json").read_text()) if (out / "bench.json").exists() else {}
     budget = int(budget or info.get("budget") or 0) or None
-    test_metric = task.test_metric if task is not None else "test"
+    test_metric = task.test_metric if task is not None else info.get("test_metric", "test")
     reference = task.reference if task is not None else info.get("reference", {})
     curves = load_curves(out, budget or 10**12, test_metric)
     order = list(info.get("searchers", [])) + sorted(
@@ -320,7 +320,8 @@ def plot_anytime(
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15)
     if reference and "test_of_best_valid" in reference:
         ax.axhline(reference["test_of_best_valid"], color="k", ls="--", lw=1, label="oracle (best valid)")
-    ax.set_xscale("log")
+    if ax.has_data():  # (a log axis over no data at all cannot be laid out)
+        ax.set_xscale("log")
     ax.set_xlabel("architectures evaluated")
     ax.set_ylabel("test metric of the incumbent (selected on validation)")
     ax.set_title(title or "anytime performance")

@@ -34,7 +34,10 @@ of batched tensor operations whose number does not grow with the batch and is ab
    (a GEMM reads a transposed operand for free). States above 4 qubits or 8192 numbers per batch are
    batch-first and each layer is one batched GEMM ``(B, 16, 16) @ (B, 16, 4^(n-2))``; smaller ones
    stay batch-last and a layer is one broadcast product and a sum (there per-kernel overhead, not
-   arithmetic, is what costs).
+   arithmetic, is what costs). A pair already on two adjacent middle axes with >= 256 numbers after
+   them is applied where it is (one GEMM per leading index, no axis move). Without autograd on CPU
+   the passes and axis moves write into two reused work buffers: fresh multi-megabyte tensors per
+   pass cost page faults that measured 2-4x the GEMM itself at 8 qubits.
 4. **Measurement.** A gather of the needed Pauli entries (indices mapped through the final axis order)
    and a dot product with the coefficients; readout error is folded into those indices and weights
    at compile time (each non-identity factor sigma is read as ``(1 - p10 - p01) sigma + (p01 - p10) I``).
@@ -44,6 +47,7 @@ Only numpy and torch are needed to import this module.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,6 +71,12 @@ _METHODS = ("auto", "ptm", "statevector")
 # on CPU; on a GPU both paths are far from their limits at these sizes).
 _ELEMENTWISE_STATE = 256
 _ELEMENTWISE_MAX = 1 << 13
+# Layers that merge several segments: up to this many extra 16x16 products in all are done one by
+# one (no copies), more as padded log-depth trees over all chains at once.
+_SEQUENTIAL_CHAIN_PRODUCTS = 12
+# A layer whose pair already sits on two adjacent middle axes is applied in place when at least this
+# many numbers per parameter set follow the pair (smaller GEMMs lose to one axis move plus a GEMM).
+_MIDDLE_MIN_INNER = 256
 _PAULI_INDEX = {"I": 0, "X": 1, "Y": 2, "Z": 3}
 
 
@@ -354,8 +364,10 @@ class CompiledCircuit:
         # case as a transposed operand) and writes its result with the pair in front (writing it at
         # the end would make the GEMM's output skinny, which measured 2-3x slower). Axes are moved
         # only when neither holds, to whichever target copies faster (copies whose innermost
-        # contiguous block is tiny are several times slower than a plain copy). The layer is stored
-        # with the qubit on the first of its two axes as its first qubit.
+        # contiguous block is tiny are several times slower than a plain copy). A pair already on
+        # two adjacent axes in the middle is applied where it is when at least _MIDDLE_MIN_INNER
+        # numbers follow it (one GEMM per leading index: no copy, and the order is unchanged). The
+        # layer is stored with the qubit on the first of its two axes as its first qubit.
         order = list(range(n))
         self._steps: list[_Step] = []
         oriented: list[_Layer] = []
@@ -366,6 +378,20 @@ class CompiledCircuit:
                 continue
             pair = set(layer.qubits)
             perm = None
+            pos = min(order.index(q) for q in pair)
+            if (
+                0 < pos < n - 2
+                and set(order[pos : pos + 2]) == pair
+                and d ** (n - pos - 2) >= _MIDDLE_MIN_INNER
+            ):
+                # adjacent axes in the middle, with long enough rows after them: the GEMM runs on
+                # (B * d^pos) blocks in place, cheaper than moving the axes (measured at 8 qubits)
+                first = order[pos : pos + 2]
+                if list(layer.qubits) != first:
+                    layer = layer.swapped(d)
+                self._steps.append(_Step(None, True, d**pos))
+                oriented.append(layer)
+                continue
             if set(order[:2]) == pair:
                 in_front = True
             elif set(order[-2:]) == pair:
@@ -474,6 +500,8 @@ class CompiledCircuit:
         # ---------------------------------------------------------------- chains of segments
         self._eye_D = torch.eye(D, **tk)
         self._simple_chains = all(len(c) == 1 for c in chains)
+        self._chains = chains
+        self._short_chains = sum(len(c) - 1 for c in chains) <= _SEQUENTIAL_CHAIN_PRODUCTS
         self._chain_groups: list[tuple[int, int, torch.Tensor]] = []
         if not self._simple_chains:
             chain_classes = sorted({1 << (len(c) - 1).bit_length() for c in chains})
@@ -492,6 +520,7 @@ class CompiledCircuit:
         post_layers = np.flatnonzero(post.any(axis=1)) if len(post) else np.zeros(0, np.int64)
         self._n_post = len(post_layers)
         self._post_layers = torch.tensor(post_layers, device=device)
+        self._post_layer_list = [int(i) for i in post_layers]
         self._post_a = torch.tensor(post[post_layers, 0], device=device)
         self._post_b = torch.tensor(post[post_layers, k - 1], device=device)
 
@@ -663,11 +692,12 @@ class CompiledCircuit:
         m = self._bl_matmul(self._seg_gate, kron)
         return m.permute(0, 3, 1, 2).contiguous() if batch_first else m
 
-    def _layers(self, runs: torch.Tensor, batch_first: bool) -> torch.Tensor:
+    def _layers(self, runs: torch.Tensor, batch_first: bool) -> list[torch.Tensor]:
         """All layer matrices: chained segments, then the post-runs.
 
-        Returned batch-last ``(L, D, D, B)`` for the elementwise path, or batch-first ``(L, B, D, D)``
-        for the GEMM path; in the latter the 16x16 products are done by batched GEMMs too.
+        Returned as a list of batch-last ``(D, D, B)`` matrices for the elementwise path, or of
+        batch-first ``(B, D, D)`` ones for the GEMM path; in the latter the 16x16 products are done by
+        batched GEMMs too.
         """
         d = self._rep.d
         segs = self._segments(runs, batch_first)  # (S, B, D, D) or (S, D, D, B)
@@ -681,7 +711,17 @@ class CompiledCircuit:
             matmul = self._bl_matmul
             shape = (D, D, B)
         if self._simple_chains:
-            mats = segs
+            mats: torch.Tensor | list[torch.Tensor] = segs
+        elif self._short_chains:
+            # few merged segments: a handful of products on views beats gathering every segment
+            # matrix into padded groups (cat + index_select copy all of them)
+            seg_list = segs.unbind(0)
+            mats = []
+            for chain in self._chains:
+                m = seg_list[chain[0]]
+                for j in chain[1:]:
+                    m = matmul(seg_list[j], m)
+                mats.append(m)
         else:
             ext = torch.cat([segs, eye], dim=0)
             parts = []
@@ -693,7 +733,10 @@ class CompiledCircuit:
             mats = torch.cat(parts, dim=0) if len(parts) > 1 else parts[0]
             mats = mats.index_select(0, self._chain_order)
         if self._n_post:
-            sub = mats.index_select(0, self._post_layers)
+            if isinstance(mats, list):
+                sub = torch.stack([mats[i] for i in self._post_layer_list])
+            else:
+                sub = mats.index_select(0, self._post_layers)
             pa = runs.index_select(0, self._post_a)  # (P, d, d, B)
             pb = runs.index_select(0, self._post_b)
             P = sub.shape[0]
@@ -709,8 +752,12 @@ class CompiledCircuit:
                 sub = (pa.view(P, d, d, 1, 1, B) * sub.unsqueeze(1)).sum(2)
                 sub = (pb.view(P, 1, d, d, 1, B) * sub.unsqueeze(2)).sum(3)
                 sub = sub.reshape(P, D, D, B)
-            mats = mats.index_copy(0, self._post_layers, sub)
-        return mats
+            # replace the P affected layers in the list (an index_copy would copy every layer matrix)
+            mats = list(mats) if isinstance(mats, list) else list(mats.unbind(0))
+            for i, m in zip(self._post_layer_list, sub.unbind(0), strict=True):
+                mats[i] = m
+            return mats
+        return mats if isinstance(mats, list) else list(mats.unbind(0))
 
     def final_state(self, params: Any) -> torch.Tensor:
         """The final state ``[B, 4^n]`` (PTM) or ``[B, 2^n]`` (state vector), axes in
@@ -718,12 +765,23 @@ class CompiledCircuit:
         p, _ = self._params(params)
         return self._state(p)
 
+    def _scratch_ok(self, p: torch.Tensor) -> bool:
+        """Work buffers are used only when nothing is recorded for autograd, and on CPU."""
+        return self.device.type == "cpu" and not (torch.is_grad_enabled() and p.requires_grad)
+
     def uses_gemm(self, batch: int) -> bool:
         """Whether a batch of this size takes the batch-first GEMM path (else the elementwise one)."""
         return self._state_size > _ELEMENTWISE_STATE or self._state_size * batch > _ELEMENTWISE_MAX
 
-    def _state(self, p: torch.Tensor) -> torch.Tensor:
-        """Final state, batch-first ``(B, 4^n)``."""
+    def _state(self, p: torch.Tensor, scratch: bool = False) -> torch.Tensor:
+        """Final state, batch-first ``(B, 4^n)``.
+
+        With ``scratch`` (only when no gradient is recorded, on CPU) the GEMM path writes every
+        pass into two reusable work buffers (see :func:`_work_buffers`) instead of fresh tensors: a
+        state of more than ~32 MB is otherwise mmap-ed anew, and page-faulted, by every pass, which
+        measured 2-4x the cost of the GEMM itself. The returned state then lives in a work buffer,
+        valid until the next call on this thread.
+        """
         B = p.shape[0]
         if self.n_layers == 0:
             return self._init.expand(B, -1)
@@ -732,9 +790,13 @@ class CompiledCircuit:
         if not self.uses_gemm(B):
             # small state: keep it batch-last and apply each layer as one broadcast product and a
             # sum (a few vectorised kernels over B); axis moves are cheap row copies here
-            mats = self._layers(runs, batch_first=False)  # (L, D, D, B)
+            mats = self._layers(runs, batch_first=False)  # L x (D, D, B)
             x = self._init.t().expand(-1, B)
-            for mat, step in zip(mats.unbind(0), self._steps, strict=True):
+            for mat, step in zip(mats, self._steps, strict=True):
+                if step.lead > 1:
+                    xs = x.reshape(step.lead, 1, D, -1, B)
+                    x = (mat.view(1, D, D, 1, B) * xs).sum(2)  # (lead, D, S, B)
+                    continue
                 if step.perm is not None:
                     x = x.reshape(step.perm.shape_bl).permute(step.perm.axes_bl)
                 xs = (
@@ -743,13 +805,31 @@ class CompiledCircuit:
                 x = (mat.unsqueeze(2) * xs.unsqueeze(0)).sum(1)  # (D, R, B)
             return x.reshape(-1, B).t()
         # large state: batch-first, one batched GEMM (B, D, D) x (B, D, rest) per layer
-        mats = self._layers(runs, batch_first=True)  # (L, B, D, D)
+        mats = self._layers(runs, batch_first=True)  # L x (B, D, D)
         x = self._init.expand(B, -1)
-        for mat, step in zip(mats.unbind(0), self._steps, strict=True):
+        N = B * self._state_size
+        bufs = _work_buffers(N, self._sdtype, self.device) if scratch else None
+        cur = 1  # which work buffer holds x (the initial state is in neither)
+        for mat, step in zip(mats, self._steps, strict=True):
+            if step.lead > 1:
+                xs = x.reshape(B, step.lead, D, -1)
+                if bufs is None:
+                    x = torch.matmul(mat.unsqueeze(1), xs)  # (B, lead, D, S), same axis order
+                else:
+                    cur = 1 - cur
+                    x = torch.matmul(mat.unsqueeze(1), xs, out=bufs[cur][:N].view(xs.shape))
+                continue
             if step.perm is not None:
                 x = x.reshape(step.perm.shape_bf).permute(step.perm.axes_bf)
+                if bufs is not None:  # the axis move, copied into the free buffer
+                    cur = 1 - cur
+                    x = bufs[cur][:N].view(x.shape).copy_(x)
             xs = x.reshape(B, D, -1) if step.in_front else x.reshape(B, -1, D).transpose(1, 2)  # (B, D, R)
-            x = torch.matmul(mat, xs)  # (B, D, R); a transposed operand costs BLAS nothing
+            if bufs is None:
+                x = torch.matmul(mat, xs)  # (B, D, R); a transposed operand costs BLAS nothing
+            else:
+                cur = 1 - cur
+                x = torch.matmul(mat, xs, out=bufs[cur][:N].view(B, D, -1))
         return x.reshape(B, -1)
 
     def _measured(self, x: torch.Tensor) -> torch.Tensor:
@@ -777,13 +857,13 @@ class CompiledCircuit:
     def __call__(self, params: Any) -> torch.Tensor:
         """Exact (shot-free) energies ``[B]``, or a scalar for 1-D ``params``."""
         p, single = self._params(params)
-        e = self.energy_from_state(self._state(p))
+        e = self.energy_from_state(self._state(p, self._scratch_ok(p)))
         return e[0] if single else e
 
     def pauli_expectations(self, params: Any) -> torch.Tensor:
         """Measured expectation of every Hamiltonian term (readout error included): ``[B, T]``."""
         p, single = self._params(params)
-        vals = self._measured(self._state(p))
+        vals = self._measured(self._state(p, self._scratch_ok(p)))
         contrib = vals.index_select(1, self._e_str) * self._e_w
         out = contrib.new_zeros(contrib.shape[0], self.n_terms).index_add(1, self._e_term, contrib)
         return out[0] if single else out
@@ -792,7 +872,7 @@ class CompiledCircuit:
         """Energies estimated from ``shots`` measurements per Pauli term (see
         :func:`qgnas.quantum.noise.apply_shot_noise`)."""
         p, single = self._params(params)
-        vals = self._measured(self._state(p))
+        vals = self._measured(self._state(p, self._scratch_ok(p)))
         contrib = vals.index_select(1, self._e_str) * self._e_w
         exp = contrib.new_zeros(contrib.shape[0], self.n_terms).index_add(1, self._e_term, contrib)
         e = apply_shot_noise(exp, self._coeffs, shots, mode, rng, identity=self._identity_terms)
@@ -809,6 +889,7 @@ class CompiledCircuit:
             "n_runs": self.n_runs,
             "run_slots": self.run_slots,
             "n_permutes": sum(st.perm is not None for st in self._steps),
+            "n_in_place": sum(st.lead > 1 for st in self._steps),
             "n_measured_strings": self.n_measured_strings,
         }
 
@@ -829,6 +910,8 @@ class _Step:
     perm: _Permutation | None  # axis move before the layer, if any
     in_front: bool  # the layer's qubits are then the first two axes (else the last two); the result
     # always has them first
+    lead: int = 1  # > 1: the pair sits on two adjacent middle axes after this many leading entries,
+    # and the layer is applied there (result in the same order)
 
 
 def _segments(src: list[int], dst: list[int]) -> list[list[int]]:
@@ -886,6 +969,31 @@ def _popcount(a: np.ndarray) -> np.ndarray:
         count += a & 1
         a >>= 1
     return count
+
+
+_WORK = threading.local()
+_WORK_CACHE_MAX = 1 << 28  # bytes: work buffers up to this size (each) are kept between calls
+
+
+def _work_buffers(numel: int, dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two flat scratch tensors of at least ``numel`` elements, reused between calls on this thread.
+
+    Kept (per thread, dtype and device) up to ``_WORK_CACHE_MAX`` bytes each, so holding them costs
+    at most twice the largest state evaluated; larger ones are allocated per call (still only two per
+    call instead of one per pass). On CUDA the caching allocator already reuses memory, so they are
+    not kept there.
+    """
+    key = (dtype, str(device))
+    cache = getattr(_WORK, "bufs", None)
+    if cache is None:
+        cache = _WORK.bufs = {}
+    hit = cache.get(key)
+    if hit is not None and hit[0].numel() >= numel:
+        return hit
+    bufs = (torch.empty(numel, dtype=dtype, device=device), torch.empty(numel, dtype=dtype, device=device))
+    if device.type == "cpu" and numel * bufs[0].element_size() <= _WORK_CACHE_MAX:
+        cache[key] = bufs
+    return bufs
 
 
 # ============================================================================ simulator
