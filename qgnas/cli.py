@@ -146,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     summ = sub.add_parser("summarize", help="recompute the tables and plot of a benchmark directory")
     summ.add_argument("dir")
 
+    rep = sub.add_parser("report", help="compare `qgnas search gnn` directories in one table")
+    rep.add_argument("dirs", nargs="+", help="search directories (each holds one <searcher>_seed<k>.jsonl)")
+    rep.add_argument(
+        "--budget", type=_positive_int("--budget"), default=None,
+        help="cut every search at its first N evaluations (exact: equals a run with budget N)",
+    )  # fmt: skip
+
     sub.add_parser("list", help="list tasks, datasets and searchers")
     return parser
 
@@ -354,6 +361,17 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from qgnas.gnn_commands import format_search_table, search_report
+
+    try:
+        reports = [search_report(d, args.budget) for d in args.dirs]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(format_search_table(reports), end="")
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from qgnas.graph.nas_bench_graph import DATASETS
     from qgnas.searchers import SEARCHERS
@@ -365,7 +383,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"bench": cmd_bench, "search": cmd_search, "train": cmd_train, "summarize": cmd_summarize,
-            "list": cmd_list}  # fmt: skip
+            "report": cmd_report, "list": cmd_list}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

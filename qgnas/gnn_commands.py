@@ -196,6 +196,57 @@ def train_gnn(
     }
 
 
+def search_report(run_dir: str | os.PathLike, budget: int | None = None) -> dict[str, Any]:
+    """Summary of one ``search_gnn`` directory, cut at the first ``budget`` evaluations if given.
+
+    Cutting is exact: a searcher's proposals depend only on the results before them, so the first N
+    evaluations of a longer run are the run a budget of N would have made with the same seed.
+    """
+    from qgnas.core.runner import read_log
+
+    run_dir = Path(run_dir)
+    logs = sorted(run_dir.glob("*_seed*.jsonl"))
+    if len(logs) != 1:
+        raise ValueError(
+            f"{run_dir} should hold exactly one <searcher>_seed<k>.jsonl search log, found {len(logs)}"
+        )
+    meta_path = logs[0].with_suffix(".meta.json")
+    config = json.loads(meta_path.read_text()).get("config", {}) if meta_path.exists() else {}
+    records = read_log(logs[0])[: budget or None]
+    ok = [r for r in records if r.result.ok]
+    best = max(ok, key=lambda r: (r.result.objective, -r.index)) if ok else None
+    seconds = [r.result.seconds for r in records if r.result.seconds is not None]
+    return {
+        "run": str(run_dir),
+        "searcher": config.get("searcher", logs[0].stem.rsplit("_seed", 1)[0]),
+        "sharing": bool(config.get("sharing", False)),
+        "epochs": config.get("epochs"),
+        "evaluations": len(records),
+        "failed": len(records) - len(ok),
+        "valid": best.result.objective if best else float("nan"),
+        "test": best.result.metrics.get("test", float("nan")) if best else float("nan"),
+        "best_index": best.index if best else None,
+        "arch": best.key if best else None,
+        "seconds_per_arch": float(np.mean(seconds)) if seconds else float("nan"),
+        "search_seconds": records[-1].elapsed if records else 0.0,
+    }
+
+
+def format_search_table(reports: list[dict[str, Any]]) -> str:
+    """Markdown table of ``search_report`` rows."""
+    head = (
+        "| run | searcher | sharing | epochs | archs | valid | test | s/arch | search s | best architecture |\n"
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|\n"
+    )
+    rows = [
+        f"| {r['run']} | {r['searcher']} | {'on' if r['sharing'] else 'off'} | {r['epochs']} | {r['evaluations']} "
+        f"| {r['valid']:.2f} | {r['test']:.2f} | {r['seconds_per_arch']:.1f} | {r['search_seconds']:.0f} "
+        f"| `{(r['arch'] or '').replace('|', ' -> ')}` |"
+        for r in reports
+    ]
+    return head + "\n".join(rows) + "\n"
+
+
 def format_train_report(report: dict[str, Any]) -> str:
     """One line for ``qgnas train gnn``."""
 
@@ -209,4 +260,12 @@ def format_train_report(report: dict[str, Any]) -> str:
     )
 
 
-__all__ = ["GNN_SEARCHERS", "format_train_report", "load_arch_file", "search_gnn", "train_gnn"]
+__all__ = [
+    "GNN_SEARCHERS",
+    "format_search_table",
+    "format_train_report",
+    "load_arch_file",
+    "search_gnn",
+    "search_report",
+    "train_gnn",
+]

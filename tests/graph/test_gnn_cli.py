@@ -55,3 +55,21 @@ def test_clear_errors(tmp_path, planetoid_root):
         train_gnn(bad, "cora", data_root=planetoid_root)
     with pytest.raises(ValueError, match="unknown searcher 'bogus'"):
         search_gnn("cora", "bogus", 1, 0, tmp_path / "x", data_root=planetoid_root, **TINY)
+
+
+def test_report_cuts_searches_at_equal_budget(tmp_path, planetoid_root, capsys):
+    from qgnas.cli import main
+    from qgnas.gnn_commands import search_report
+
+    out = tmp_path / "random"
+    search_gnn("cora", "random", 3, 0, out, data_root=planetoid_root, choices={"heads": (1, 2)}, **TINY)
+    records = read_log(out / "random_seed0.jsonl")
+    full, cut = search_report(out), search_report(out, budget=2)
+    assert full["evaluations"] == 3 and cut["evaluations"] == 2
+    best_two = max(records[:2], key=lambda r: (r.result.objective, -r.index))
+    assert cut["valid"] == best_two.result.objective and cut["arch"] == best_two.key
+    assert all(layer["heads"] in (1, 2) for r in records for layer in r.arch["layers"])
+    assert main(["report", str(out), "--budget", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "| random | off | 2 | 2 |" in text and "|" not in text.splitlines()[-1].split("`")[1]
+    assert main(["report", str(tmp_path)]) == 2
