@@ -17,6 +17,13 @@ gives the memory-bandwidth floor: a gate application reads and writes the whole 
 ``2 * B * 4^n * bytes`` per gate, times the number of gates, over the measured device bandwidth
 (a large device-to-device copy); the PTM's own pass count (fused layers) is shown next to it.
 
+Each ``ptm-cpu`` row also says where its time goes: the passes (fused layers) and axis moves, and
+two floors per evaluation measured on this machine in the same run: *arith* (the passes' batched
+16x16 GEMM flops at the measured GEMM rate plus the axis-move copies at the measured copy bandwidth)
+and *dispatch* (the torch kernels one call launches, counted, times the measured time of one tiny
+kernel). At the end a Markdown table (seconds per evaluation and speed-ups over Aer) is printed for
+the README.
+
 Usage::
 
     python benchmarks/simulators.py                       # n = 2 4 6 8, B = 1 64 (a few minutes)
@@ -125,6 +132,84 @@ def device_bandwidth(device: torch.device) -> float:
     return 2 * x.numel() * 8 / best
 
 
+_VIEW_OPS = {
+    "view",
+    "_unsafe_view",
+    "reshape",
+    "expand",
+    "permute",
+    "transpose",
+    "t",
+    "select",
+    "slice",
+    "unsqueeze",
+    "squeeze",
+    "as_strided",
+    "alias",
+    "unbind",
+    "split",
+    "narrow",
+    "detach",
+    "lift_fresh",
+}
+
+
+def count_ops(fn: Callable[[], Any]) -> tuple[int, int]:
+    """Aten ops one call of ``fn`` dispatches: ``(kernels, views)`` (views launch no kernel)."""
+    try:
+        from torch.utils._python_dispatch import TorchDispatchMode
+    except ImportError:  # private API: no op counts then
+        return 0, 0
+    counts = [0, 0]
+
+    class Count(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+            name = func.__name__.split(".")[0]
+            counts[1 if name in _VIEW_OPS else 0] += 1
+            return func(*args, **(kwargs or {}))
+
+    with Count():
+        fn()
+    return counts[0], counts[1]
+
+
+def cpu_rates(dtype: torch.dtype = torch.float64) -> dict[str, float]:
+    """This machine's (one thread's) rates for the PTM's three costs, measured now: batched 16x16
+    GEMM flop/s on a large state, copy bytes/s (read + write) into a reused buffer, and the wall time
+    of one tiny torch kernel (dispatch overhead)."""
+    B, R = 64, 4096
+    m = torch.randn(B, 16, 16, dtype=dtype)
+    x = torch.randn(B, 16, R, dtype=dtype)
+    out = torch.empty_like(x)
+    with torch.no_grad():
+        t_gemm = best_time(lambda: torch.matmul(m, x, out=out), 5, 5.0, min_time_s=0.3)
+        t_copy = best_time(lambda: out.copy_(x), 5, 5.0, min_time_s=0.3)
+        a = torch.randn(64, 16, dtype=dtype)
+
+        def tiny() -> None:
+            for _ in range(100):
+                a * a
+
+        t_op = best_time(tiny, 5, 5.0, min_time_s=0.3) / 100
+    return {
+        "gemm_flops": 2 * B * 16 * 16 * R / t_gemm,
+        "copy_bytes": 2 * x.numel() * x.element_size() / t_copy,
+        "op_s": t_op,
+    }
+
+
+def ptm_floor(compiled: Any, batch: int, rates: dict[str, float], kernels: int) -> dict[str, float]:
+    """Lower bounds for one call, per evaluation: the state passes' GEMM flops and axis-move copies at
+    the measured rates (arithmetic floor), and the dispatched kernels at the measured per-op time
+    (overhead floor)."""
+    st = compiled.stats()
+    n, size = compiled.n_qubits, 8 if compiled.dtype == torch.float64 else 4
+    state_bytes = batch * 4**n * size
+    flops = st["n_layers"] * 2 * 16 * batch * 4**n
+    arith = flops / rates["gemm_flops"] + st["n_permutes"] * 2 * state_bytes / rates["copy_bytes"]
+    return {"arith_s": arith / batch, "dispatch_s": kernels * rates["op_s"] / batch}
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
@@ -165,6 +250,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     if bandwidth:
         print(f"# measured GPU copy bandwidth: {bandwidth / 1e9:.0f} GB/s")
+    rates = cpu_rates()
+    print(
+        f"# this CPU now ({threads} thread): batched 16x16 GEMM {rates['gemm_flops'] / 1e9:.1f} GFLOP/s, "
+        f"copy {rates['copy_bytes'] / 1e9:.1f} GB/s, one tiny torch kernel {rates['op_s'] * 1e6:.1f} us "
+        f"(load: {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        "# ptm-cpu notes: passes (fused layers) for the gates, axis moves, path; floors per evaluation: "
+        "arith = GEMM flops + axis-move copies at the rates above, dispatch = kernels per call x one "
+        "kernel's time"
+    )
     print(
         "# workload: 10n random gates from {cx, rx, ry, rz}, depolarizing 0.001/0.005, Heisenberg chain; "
         "seconds per energy evaluation (best of repeats)"
@@ -236,9 +332,19 @@ def main(argv: list[str] | None = None) -> None:
                     row["speedup_vs_aer"] = aer_s / row["seconds_per_eval"] if aer_s else None
                 if name == "ptm-cpu":
                     path = "GEMM" if compiled.uses_gemm(B) else "elementwise"
+                    with torch.no_grad():
+                        kernels, views = count_ops(partial(compiled, p))
+                    floor = ptm_floor(compiled, B, rates, kernels)
+                    row.update(
+                        kernels=kernels,
+                        views=views,
+                        floor_arith_s=floor["arith_s"],
+                        floor_dispatch_s=floor["dispatch_s"],
+                    )
                     row["notes"] = (
-                        f"{stats['n_layers']} passes for {circuit.n_gates} gates ({path}), "
-                        f"compile {compile_s * 1e3:.1f} ms"
+                        f"{stats['n_layers']} passes/{circuit.n_gates} gates, {stats['n_permutes']} moves, {path}; "
+                        f"floors: arith {floor['arith_s']:.1e}, dispatch {floor['dispatch_s']:.1e} "
+                        f"({kernels} kernels + {views} views); compile {compile_s * 1e3:.0f} ms"
                     )
                 emit(row)
             if use_cuda and B in args.cuda_batches:
@@ -291,6 +397,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.profile:
             profile_phases(compiled, params_all[: max(args.batches)], args.repeats)
 
+    print_summary(rows, args.threads)
+
     if args.csv:
         keys = sorted({k for r in rows for k in r})
         with open(args.csv, "w", newline="") as fh:
@@ -298,6 +406,37 @@ def main(argv: list[str] | None = None) -> None:
             w.writeheader()
             w.writerows(rows)
         print(f"# wrote {args.csv}")
+
+
+def print_summary(rows: list[dict[str, Any]], threads: int) -> None:
+    """The table for the README: seconds per evaluation, and each backend's speed-up over Aer (same run)."""
+    cells: dict[tuple[int, int], dict[str, dict[str, Any]]] = {}
+    for r in rows:
+        cells.setdefault((r["n"], r["batch"]), {})[r["backend"]] = r
+    names = [
+        b for b in ("ptm-cpu", "ptm-cpu-f32", "ptm-cuda", "pennylane") if any(b in c for c in cells.values())
+    ]
+    if not cells or "aer" not in {b for c in cells.values() for b in c}:
+        return
+    print()
+    print(
+        f"Seconds per noisy energy evaluation (lower is better); x = Aer's time / this backend's, same run, {threads} CPU thread(s)."
+    )
+    print()
+    head = "| n | B | aer (s) | " + " | ".join(f"{b} (s) | {b} vs aer" for b in names) + " |"
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for (n, B), c in sorted(cells.items()):
+        aer = c.get("aer")
+        parts = [str(n), str(B), f"{aer['seconds_per_eval']:.2e}" if aer else "-"]
+        for b in names:
+            r = c.get(b)
+            if r is None:
+                parts += ["-", "-"]
+            else:
+                ratio = r.get("speedup_vs_aer")
+                parts += [f"{r['seconds_per_eval']:.2e}", f"{ratio:.1f}x" if ratio else "-"]
+        print("| " + " | ".join(parts) + " |")
 
 
 def profile_phases(compiled: Any, params: np.ndarray, repeats: int) -> None:
@@ -310,7 +449,7 @@ def profile_phases(compiled: Any, params: np.ndarray, repeats: int) -> None:
         x = compiled._state(p)
         t_runs = best_time(lambda: compiled._runs(p), repeats, 5.0)
         t_layers = best_time(lambda: compiled._layers(runs, gemm), repeats, 5.0)
-        t_state = best_time(lambda: compiled._state(p), repeats, 5.0)
+        t_state = best_time(lambda: compiled._state(p, compiled._scratch_ok(p)), repeats, 5.0)
         t_meas = best_time(lambda: compiled.energy_from_state(x), repeats, 5.0)
         del mats
     apply = t_state - t_runs - t_layers
