@@ -107,3 +107,19 @@ def test_crlqas_agent_overrides_and_seconds_budget(tmp_path):
     assert bad.returncode == 2 and "widths" in bad.stderr and "hidden_sizes" in bad.stderr
     bad = run("--config", str(config), "--out", str(tmp_path / "bad2"), "--agent", "batch_size")
     assert bad.returncode == 2 and "FIELD=VALUE" in bad.stderr
+
+
+def test_crlqas_table_reads_runs(tmp_path):
+    config, out = tiny_config(tmp_path), tmp_path / "run"
+    assert run("--config", str(config), "--seed", "3", "--out", str(out), "--episodes", "3").returncode == 0
+    proc = subprocess.run([sys.executable, str(ROOT / "experiments/crlqas_table.py"), str(out)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    row = proc.stdout.splitlines()[-1].split("|")
+    summary = json.loads((out / "summary.json").read_text())
+    assert row[1].strip() == "h2_2q_noiseless" and row[2].strip() == "3"
+    assert float(row[3]) == pytest.approx(summary["best_error_noiseless"], rel=1e-2)
+    assert int(row[5]) == summary["gates"] and row[-2].strip() == "complete"
+    bad = subprocess.run([sys.executable, str(ROOT / "experiments/crlqas_table.py"), str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert bad.returncode == 2 and "episodes.jsonl" in bad.stderr

@@ -1,0 +1,90 @@
+"""One Markdown table of CRLQAS runs (``experiments/crlqas.py`` output directories), for the README.
+
+    python experiments/crlqas_table.py runs/crlqas/*/seed*
+
+One row per run: the configuration, the seed, the lowest noiseless error found (Ha, against the exact
+ground energy), whether it is within chemical accuracy (1.6e-3 Ha), the best circuit's gates, depth,
+CNOTs, rotations and parameters, the episode of the first chemically accurate circuit, the episodes run
+and the wall time. A run still in progress (no ``summary.json`` yet) is read from its episode log and
+best circuit so far, and marked ``running``; one stopped by ``--seconds`` is ``stopped (time budget)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+CHEMICAL_ACCURACY = 1.6e-3  # Ha; the same criterion as qgnas.quantum.evaluation.CHEMICAL_ACCURACY
+
+
+def run_row(run_dir: Path) -> dict[str, Any]:
+    """The table row of one run directory (raises FileNotFoundError if it holds no episode log)."""
+    log = run_dir / "episodes.jsonl"
+    if not log.exists():
+        raise FileNotFoundError(f"{run_dir} holds no episodes.jsonl (not an experiments/crlqas.py run)")
+    episodes = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    config = json.loads((run_dir / "config.json").read_text()) if (run_dir / "config.json").exists() else {}
+    summary_path = run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    best = min(episodes, key=lambda e: e["error_noiseless"]) if episodes else None
+    circuit = (
+        json.loads((run_dir / "best_circuit.json").read_text())
+        if (run_dir / "best_circuit.json").exists()
+        else {}
+    )
+    first = next((e["episode"] for e in episodes if e.get("chemical_accuracy")), None)
+    done = bool(summary) and summary.get("episodes") == len(episodes)
+    status = "running"
+    if done:
+        status = "complete" if len(episodes) >= int(config.get("episodes") or 0) else "stopped (time budget)"
+    error = best["error_noiseless"] if best else float("nan")
+    return {
+        "config": config.get("config", {}).get("name", run_dir.parent.name),
+        "seed": config.get("seed", summary.get("seed")),
+        "error": error,
+        "chemical_accuracy": error < CHEMICAL_ACCURACY,
+        "gates": best["gates"] if best else None,
+        "depth": best["depth"] if best else None,
+        "cnots": best["cnots"] if best else None,
+        "rotations": best["rotations"] if best else None,
+        "parameters": len(circuit.get("params", [])) if circuit else summary.get("parameters"),
+        "first_success": first,
+        "episodes": len(episodes),
+        "seconds": summary.get("wall_seconds") if done else sum(e.get("seconds") or 0.0 for e in episodes),
+        "status": status,
+    }
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    head = (
+        "| config | seed | noiseless error (Ha) | chem. acc. | gates | depth | CNOTs | rotations | params "
+        "| first success (episode) | episodes | wall s | status |\n"
+        "|---|---:|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+    )
+    lines = [
+        f"| {r['config']} | {r['seed']} | {r['error']:.2e} | {'yes' if r['chemical_accuracy'] else 'no'} "
+        f"| {r['gates']} | {r['depth']} | {r['cnots']} | {r['rotations']} | {r['parameters']} "
+        f"| {r['first_success'] if r['first_success'] is not None else '-'} | {r['episodes']} "
+        f"| {r['seconds']:.0f} | {r['status']} |"
+        for r in rows
+    ]
+    return head + "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("runs", nargs="+", help="run directories written by experiments/crlqas.py")
+    args = ap.parse_args(argv)
+    try:
+        rows = [run_row(Path(d)) for d in args.runs]
+    except FileNotFoundError as exc:
+        ap.error(str(exc))
+    print(markdown(rows), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
