@@ -4,8 +4,9 @@
 
 One row per run: the configuration, the seed, the lowest noiseless error found (Ha, against the exact
 ground energy), whether it is within chemical accuracy (1.6e-3 Ha), the best circuit's gates, depth,
-CNOTs, rotations and parameters, the episode of the first chemically accurate circuit, the episodes run
-and the wall time. A run still in progress (no ``summary.json`` yet) is read from its episode log and
+CNOTs, rotations and parameters, the episode of the first chemically accurate circuit and the agent's
+exploration rate at that episode (1.00: still acting at random, before its first update), the episodes
+run and the wall time. A run still in progress (no ``summary.json`` yet) is read from its episode log and
 best circuit so far, and marked ``running``; one stopped by ``--seconds`` is ``stopped (time budget)``.
 """
 
@@ -35,7 +36,8 @@ def run_row(run_dir: Path) -> dict[str, Any]:
         if (run_dir / "best_circuit.json").exists()
         else {}
     )
-    first = next((e["episode"] for e in episodes if e.get("chemical_accuracy")), None)
+    first_hit = next((e for e in episodes if e.get("chemical_accuracy")), None)
+    first = first_hit["episode"] if first_hit else None
     done = bool(summary) and summary.get("episodes") == len(episodes)
     status = "running"
     if done:
@@ -52,22 +54,29 @@ def run_row(run_dir: Path) -> dict[str, Any]:
         "rotations": best["rotations"] if best else None,
         "parameters": len(circuit.get("params", [])) if circuit else summary.get("parameters"),
         "first_success": first,
+        # exploration rate then: 1.0 means the agent had not started learning (a random policy found it)
+        "epsilon_at_first_success": first_hit.get("epsilon") if first_hit else None,
         "episodes": len(episodes),
         "seconds": summary.get("wall_seconds") if done else sum(e.get("seconds") or 0.0 for e in episodes),
         "status": status,
     }
 
 
+def _eps(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def markdown(rows: list[dict[str, Any]]) -> str:
     head = (
         "| config | seed | noiseless error (Ha) | chem. acc. | gates | depth | CNOTs | rotations | params "
-        "| first success (episode) | episodes | wall s | status |\n"
-        "|---|---:|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+        "| first success (episode) | epsilon then | episodes | wall s | status |\n"
+        "|---|---:|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
     )
     lines = [
         f"| {r['config']} | {r['seed']} | {r['error']:.2e} | {'yes' if r['chemical_accuracy'] else 'no'} "
         f"| {r['gates']} | {r['depth']} | {r['cnots']} | {r['rotations']} | {r['parameters']} "
-        f"| {r['first_success'] if r['first_success'] is not None else '-'} | {r['episodes']} "
+        f"| {r['first_success'] if r['first_success'] is not None else '-'} "
+        f"| {_eps(r['epsilon_at_first_success'])} | {r['episodes']} "
         f"| {r['seconds']:.0f} | {r['status']} |"
         for r in rows
     ]

@@ -119,7 +119,7 @@ def test_crlqas_table_reads_runs(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert row[1].strip() == "h2_2q_noiseless" and row[2].strip() == "3"
     assert float(row[3]) == pytest.approx(summary["best_error_noiseless"], rel=1e-2)
-    assert int(row[5]) == summary["gates"] and row[-2].strip() == "complete"
+    assert int(row[5]) == summary["gates"] and row[-2].strip() == "complete" and len(row) == 16
     bad = subprocess.run([sys.executable, str(ROOT / "experiments/crlqas_table.py"), str(tmp_path)],
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert bad.returncode == 2 and "episodes.jsonl" in bad.stderr
