@@ -15,26 +15,14 @@ pytest.importorskip("pennylane")
 from qgnas.quantum import molecules  # noqa: E402
 from qgnas.quantum.molecules import molecule  # noqa: E402
 
+from .test_hamiltonians import casci_energy  # noqa: E402
+
 FULL = {"H2": 4, "LiH": 6, "BeH2": 6, "H2O": 8}
 
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory: pytest.TempPathFactory):
     return tmp_path_factory.mktemp("hamiltonians")
-
-
-def casci_energy(md: dict) -> float:
-    from pyscf import fci, gto, mcscf, scf
-
-    mol = gto.M(atom=[(s, tuple(x)) for s, x in md["geometry_angstrom"]], basis=md["basis"], verbose=0)
-    mf = scf.RHF(mol)
-    mf.conv_tol = 1e-12
-    mf.kernel()
-    if not md["core_orbitals"] and len(md["active_orbitals"]) == mol.nao:
-        return float(fci.FCI(mf).kernel()[0])
-    cas = mcscf.CASCI(mf, len(md["active_orbitals"]), md["active_electrons"])
-    cas.fcisolver.conv_tol = 1e-14
-    return float(cas.kernel(cas.sort_mo(md["active_orbitals"], base=0))[0])
 
 
 @pytest.mark.parametrize(
@@ -56,7 +44,7 @@ def test_tapered_ground_energy_equals_untapered(cache, name, bond, qubits, n_tap
     assert md["mapping"] == "jordan_wigner" and not md["two_qubit_reduction"]
     assert len(md["tapering"]["generators"]) == n_tapered == FULL[name] - qubits
     assert ham.ground_energy == pytest.approx(full.ground_energy, abs=1e-8)
-    assert ham.ground_energy == pytest.approx(casci_energy(md), abs=1e-8)
+    assert ham.ground_energy == pytest.approx(casci_energy(ham), abs=1e-8)
     # the tapered Hartree-Fock basis state has the Hartree-Fock energy
     hf = int("".join(map(str, md["hf_state"])), 2)
     assert ham.to_sparse_matrix()[hf, hf].real == pytest.approx(md["hf_energy"], abs=1e-8)
