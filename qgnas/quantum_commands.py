@@ -458,43 +458,38 @@ def bench_quantum(
     budget: int,
     seeds: Sequence[int],
     *,
-    molecule: str = "H2",
-    qubits: int | None = 2,
-    bond: float | None = None,
-    noise: Any = None,
-    max_gates: int = 20,
-    optimizer: str = "cobyla",
-    optimizer_options: dict[str, Any] | None = None,
-    connectivity: list[tuple[int, int]] | None = None,
-    shots: int | None = None,
     crlqas_runs: Sequence[str | os.PathLike] = (),
     resume: bool = False,
     jobs: int = 1,
     seconds: float | None = None,
     progress: bool = True,
+    **task_options: Any,
 ) -> dict[str, Any]:
     """Run the searchers on the quantum task, import CRLQAS runs, and write every table and plot.
+
+    ``task_options`` are :func:`~qgnas.quantum.circuit_space.quantum_task`'s (molecule, qubits, bond,
+    noise, max_gates, optimizer, optimizer_options, connectivity, shots).
 
     Raises ValueError on bad input (checked before any run starts) and FileExistsError when ``out``
     holds runs and ``resume`` is off. Returns ``{"rows": quantum rows, "summary": bench summary}``.
     """
     import functools
+    import inspect
 
     from qgnas.core.bench import run_benchmark, summarize
     from qgnas.quantum.circuit_space import quantum_task
     from qgnas.searchers import make_searcher
 
-    task_factory = functools.partial(
-        quantum_task, molecule=molecule, qubits=qubits, bond=bond, noise=noise, max_gates=max_gates,
-        optimizer=optimizer, optimizer_options=optimizer_options, connectivity=connectivity, shots=shots,
-    )  # fmt: skip
+    options = inspect.signature(quantum_task).bind(**task_options)  # TypeError names an unknown option
+    options.apply_defaults()
+    opts = options.arguments
+    task_factory = functools.partial(quantum_task, **opts)
     task = task_factory()  # checks molecule, qubits, noise, optimiser before anything runs
     hamiltonian = task.evaluator.hamiltonian
     task_config = {
-        "molecule": hamiltonian.metadata.get("molecule", molecule), "qubits": hamiltonian.n_qubits,
-        "bond": float(hamiltonian.metadata.get("bond_angstrom", bond or 0.0)), "noise": noise,
-        "shots": shots, "max_gates": max_gates, "optimizer": optimizer,
-        "optimizer_options": optimizer_options, "connectivity": connectivity,
+        **{k: opts[k] for k in ("noise", "shots", "max_gates", "optimizer", "optimizer_options", "connectivity")},
+        "molecule": hamiltonian.metadata.get("molecule", opts["molecule"]), "qubits": hamiltonian.n_qubits,
+        "bond": float(hamiltonian.metadata.get("bond_angstrom", opts["bond"] or 0.0)),
     }  # fmt: skip
     notes = []
     if crlqas_runs:
