@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-CHEMICAL_ACCURACY = 1.6e-3  # Ha; the same criterion as qgnas.quantum.evaluation.CHEMICAL_ACCURACY
+from qgnas.quantum.evaluation import CHEMICAL_ACCURACY
 
 
 def run_row(run_dir: Path) -> dict[str, Any]:

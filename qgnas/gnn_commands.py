@@ -43,6 +43,11 @@ def _searcher_factory(name: str, evaluator: Any, sharing: bool):
     return make_registered
 
 
+def _best(records: list[Any]) -> Any:
+    """The record with the best validation accuracy (the earliest on ties)."""
+    return max(records, key=lambda r: (r.result.objective, -r.index))
+
+
 def search_gnn(
     dataset: str,
     searcher: str,
@@ -103,7 +108,7 @@ def search_gnn(
     ok = [r for r in outcome.records if r.result.ok]
     if not ok:
         raise RuntimeError(f"no architecture trained successfully; see {outcome.log_path}")
-    best = max(ok, key=lambda r: (r.result.objective, -r.index))  # the earliest on ties
+    best = _best(ok)
     report = {
         "dataset": name,
         "space": space.name,
@@ -214,7 +219,7 @@ def search_report(run_dir: str | os.PathLike, budget: int | None = None) -> dict
     config = json.loads(meta_path.read_text()).get("config", {}) if meta_path.exists() else {}
     records = read_log(logs[0])[: budget or None]
     ok = [r for r in records if r.result.ok]
-    best = max(ok, key=lambda r: (r.result.objective, -r.index)) if ok else None
+    best = _best(ok) if ok else None
     seconds = [r.result.seconds for r in records if r.result.seconds is not None]
     return {
         "run": str(run_dir),
