@@ -97,6 +97,7 @@ def test_unknown_method_names_it_and_the_allowed_ones() -> None:
         ("spsa", {"maxiter": 300, "a": 0.5}),
         ("adam_spsa", {"maxiter": 300}),  # the published H2 values
         ("cobyla", {"maxiter": 300, "rhobeg": 0.5}),
+        ("cobyla", {"maxiter": 300, "rhobeg": 0.5, "implementation": "scipy"}),
         ("adam", {"maxiter": 200, "lr": 0.1}),
     ],
 )
@@ -328,6 +329,12 @@ def test_initial_angles_are_small_and_seeded() -> None:
         ("adam_spsa", {"stages": 3, "shots": 100, "stage_maxiter": (1, 0, 3)}, ValueError, "3 positive"),
         ("cobyla", {"maxiter": 0}, ValueError, "maxiter must be a positive integer"),
         ("cobyla", {"rhobeg": 0.0}, ValueError, "rhobeg must be finite and > 0"),
+        (
+            "cobyla",
+            {"implementation": "pdfo"},
+            ValueError,
+            "unknown implementation 'pdfo'; allowed: nlopt, scipy",
+        ),
         ("adam", {"lr": -0.1}, ValueError, "lr must be finite and > 0"),
     ],
 )
@@ -340,6 +347,16 @@ def test_stochastic_methods_require_an_rng() -> None:
     with pytest.raises(TypeError, match="numpy.random.Generator"):
         minimize(Cosines(), x_start(), "spsa", None)
     minimize(Cosines(), x_start(), "cobyla", None, maxiter=20)  # deterministic: fine without
+
+
+@pytest.mark.parametrize("implementation", ["nlopt", "scipy"])
+def test_cobyla_is_deterministic_and_respects_the_evaluation_budget(implementation: str) -> None:
+    runs = [
+        minimize(Cosines(), x_start(), "cobyla", None, maxiter=37, implementation=implementation)
+        for _ in "ab"
+    ]
+    assert runs[0].nfev <= 37 and len(runs[0].history) == runs[0].nfev
+    assert np.array_equal(runs[0].x, runs[1].x) and runs[0].fun == runs[1].fun
 
 
 def test_adam_needs_an_objective_with_torch_gradients() -> None:
