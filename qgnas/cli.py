@@ -6,6 +6,7 @@
         [--max-gates 20] [--optimizer cobyla] --searchers random,evolution,bo,reinforce --budget 200 \\
         --seeds 3 --out DIR [--crlqas-runs RUN_DIR ...] [--resume] [--jobs N]
     qgnas search gnn --dataset cora --searcher autognn|graphnas|random --budget N --seed S --out DIR [--resume]
+    qgnas select gnn DIR [--top 5] [--seeds 3]      # re-train the top 5 with 3 fresh seeds -> DIR/selected.json
     qgnas train gnn --arch DIR/best.json --dataset cora --seeds 10
     qgnas summarize DIR
     qgnas list
@@ -142,6 +143,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tg.add_argument("--epochs", type=_positive_int("--epochs"), default=300, help="training epochs")
     tg.add_argument("--device", default="cpu", help="cpu or cuda")
+
+    select = sub.add_parser(
+        "select", help="re-train a search's top architectures with fresh seeds; keep the best mean validation"
+    )
+    select_sub = select.add_subparsers(dest="world", required=True, parser_class=_Parser)
+    sel = select_sub.add_parser("gnn", help="DIR of `qgnas search gnn` -> DIR/selected.json")
+    sel.add_argument("dir", help="search directory (holds one <searcher>_seed<k>.jsonl)")
+    sel.add_argument("--top", type=_positive_int("--top"), default=5, help="candidates by search validation")
+    sel.add_argument("--seeds", type=_positive_int("--seeds"), default=3, help="fresh training seeds each")
+    sel.add_argument(
+        "--data-root", default=None, help="Planetoid root (default: $QGNAS_DATA or ~/.cache/qgnas/data)"
+    )
+    sel.add_argument("--device", default="cpu", help="cpu or cuda")
 
     summ = sub.add_parser("summarize", help="recompute the tables and plot of a benchmark directory")
     summ.add_argument("dir")
@@ -345,6 +359,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_select(args: argparse.Namespace) -> int:
+    from qgnas.gnn_commands import format_selection, select_gnn
+
+    try:
+        report = select_gnn(args.dir, args.top, args.seeds, args.data_root, device=args.device)
+    except _gnn_errors() as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    print(format_selection(report), end="")
+    return 0
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     from qgnas.core.bench import existing_runs, summarize
 
@@ -382,8 +407,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"bench": cmd_bench, "search": cmd_search, "train": cmd_train, "summarize": cmd_summarize,
-            "report": cmd_report, "list": cmd_list}  # fmt: skip
+COMMANDS = {"bench": cmd_bench, "search": cmd_search, "select": cmd_select, "train": cmd_train,
+            "summarize": cmd_summarize, "report": cmd_report, "list": cmd_list}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

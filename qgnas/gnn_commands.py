@@ -1,6 +1,7 @@
 """The work behind ``qgnas search gnn`` and ``qgnas train gnn``: a CLI leaf (the CLI parses, these run).
 
     search_gnn("cora", "autognn", budget=50, seed=0, out="runs/cora")  # -> runs/cora/best.json
+    select_gnn("runs/cora", top=5, seeds=3)                            # -> runs/cora/selected.json
     train_gnn("runs/cora/best.json", seeds=10)                         # retrain, test mean and std
 
 A search runs through the core ``Runner``, so its log is the per-evaluation JSONL the rest of qgnas
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -130,6 +132,133 @@ def search_gnn(
     return report
 
 
+def _search_log(run_dir: Path) -> tuple[Path, dict[str, Any]]:
+    """The one ``<searcher>_seed<k>.jsonl`` log of a ``search_gnn`` directory and its meta config."""
+    logs = sorted(run_dir.glob("*_seed*.jsonl"))
+    if len(logs) != 1:
+        raise ValueError(
+            f"{run_dir} should hold exactly one <searcher>_seed<k>.jsonl search log, found {len(logs)}"
+        )
+    meta_path = logs[0].with_suffix(".meta.json")
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    return logs[0], meta
+
+
+def select_gnn(
+    run_dir: str | os.PathLike,
+    top: int = 5,
+    seeds: int = 3,
+    data_root: str | os.PathLike | None = None,
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Re-train a search's ``top`` architectures (by validation) with ``seeds`` fresh seeds; keep the
+    best *mean* validation accuracy; write ``run_dir/selected.json``.
+
+    Why: a search trains each architecture once, and the maximum of many single-seed validation
+    accuracies (500 nodes on Planetoid) is biased upwards: the winner is partly the luckiest draw.
+    Averaging fresh seeds over a short list removes most of that luck. The search's own evaluation is
+    not in the average (it is the draw that put the candidate on the list), and test accuracy is
+    recorded but never used to choose. The fresh seeds are ``search seed + 1 .. search seed + seeds``,
+    with the search's epochs and patience. Every training is appended to ``run_dir/selection.jsonl``,
+    so a killed selection resumes where it stopped.
+
+    Returns:
+        The content of ``selected.json``: the chosen architecture, its mean and std of validation and
+        test accuracy (%) over the fresh seeds, every candidate's figures, and the selection's time
+        (``selection_seconds``, to add to the search's for the total search cost).
+    """
+    from qgnas.core.runner import read_log
+    from qgnas.graph.autognn_space import AutoGNNSpace
+    from qgnas.graph.datasets import load_planetoid
+    from qgnas.graph.trainer import train_node_classifier
+
+    if top < 1 or seeds < 1:
+        raise ValueError(f"top and seeds must be positive integers, got top={top}, seeds={seeds}")
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"search directory {run_dir} does not exist")
+    log, meta = _search_log(run_dir)
+    config = meta.get("config", {})
+    task = str(config.get("task", ""))
+    if not task.startswith("autognn/"):
+        raise ValueError(f"{log} is not a `qgnas search gnn` log (task {task!r})")
+    dataset = task.split("/", 1)[1]
+    search_seed = int(meta.get("seed", 0))
+    epochs, patience = int(config.get("epochs", 300)), config.get("patience", 100)
+    ok = [r for r in read_log(log) if r.result.ok]
+    if not ok:
+        raise ValueError(f"{log} has no successful evaluation to select from")
+    ranked = sorted(ok, key=lambda r: (-r.result.objective, r.index))[:top]
+    space = AutoGNNSpace(int(config.get("layers", 2)))
+    data = load_planetoid(dataset, data_root)
+
+    path = run_dir / "selection.jsonl"
+    done: dict[tuple[str, int], dict[str, Any]] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:  # a torn last line from a kill: retrain that one
+                continue
+            done[(row["key"], int(row["seed"]))] = row
+    todo = [
+        (r, search_seed + k)
+        for r in ranked
+        for k in range(1, seeds + 1)
+        if (r.key, search_seed + k) not in done
+    ]
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(todo), desc="select", unit="run", disable=not (progress and sys.stderr.isatty()))
+    with path.open("a") as fh, bar:
+        for record, seed in todo:
+            arch = space.from_json(record.arch)
+            res = train_node_classifier(
+                arch, data, epochs=epochs, patience=patience, seed=seed, device=device
+            )
+            row = {"key": record.key, "seed": seed, "valid": 100.0 * res.val_acc, "test": 100.0 * res.test_acc,
+                   "seconds": res.seconds}  # fmt: skip
+            fh.write(json.dumps(row) + "\n")
+            fh.flush()
+            done[(record.key, seed)] = row
+            bar.update(1)
+
+    candidates = []
+    for record in ranked:
+        rows = [done[(record.key, search_seed + k)] for k in range(1, seeds + 1)]
+        val, test = np.array([r["valid"] for r in rows]), np.array([r["test"] for r in rows])
+        candidates.append({
+            "key": record.key, "arch": record.arch, "search_valid": record.result.objective,
+            "valid_mean": float(val.mean()), "valid_std": float(val.std(ddof=1)) if seeds > 1 else 0.0,
+            "test_mean": float(test.mean()), "test_std": float(test.std(ddof=1)) if seeds > 1 else 0.0,
+            "seconds": float(sum(r["seconds"] for r in rows)),
+        })  # fmt: skip
+    chosen = max(candidates, key=lambda c: c["valid_mean"])  # max keeps the earlier (better-ranked) on ties
+    report = {
+        "dataset": dataset,
+        "space": config.get("space"),
+        "searcher": config.get("searcher"),
+        "seed": search_seed,
+        "sharing": bool(config.get("sharing", False)),
+        "arch": chosen["arch"],
+        "key": chosen["key"],
+        "valid": chosen["valid_mean"],
+        "test": chosen["test_mean"],
+        "selected_by": f"mean validation accuracy over seeds {search_seed + 1}..{search_seed + seeds} "
+        f"of the top {len(ranked)} of {len(ok)} searched architectures",
+        "candidates": candidates,
+        "evaluations": len(ok),
+        "selection_seconds": float(sum(c["seconds"] for c in candidates)),
+        "log": str(log),
+    }
+    tmp = run_dir / "selected.json.tmp"
+    tmp.write_text(json.dumps(report, indent=2))
+    os.replace(tmp, run_dir / "selected.json")
+    return report
+
+
 def load_arch_file(path: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
     """An architecture from ``best.json`` (or a bare architecture JSON) and the file's other fields."""
     from qgnas.core import InvalidArchitecture
@@ -210,20 +339,15 @@ def search_report(run_dir: str | os.PathLike, budget: int | None = None) -> dict
     from qgnas.core.runner import read_log
 
     run_dir = Path(run_dir)
-    logs = sorted(run_dir.glob("*_seed*.jsonl"))
-    if len(logs) != 1:
-        raise ValueError(
-            f"{run_dir} should hold exactly one <searcher>_seed<k>.jsonl search log, found {len(logs)}"
-        )
-    meta_path = logs[0].with_suffix(".meta.json")
-    config = json.loads(meta_path.read_text()).get("config", {}) if meta_path.exists() else {}
-    records = read_log(logs[0])[: budget or None]
+    log, meta = _search_log(run_dir)
+    config = meta.get("config", {})
+    records = read_log(log)[: budget or None]
     ok = [r for r in records if r.result.ok]
     best = _best(ok) if ok else None
     seconds = [r.result.seconds for r in records if r.result.seconds is not None]
     return {
         "run": str(run_dir),
-        "searcher": config.get("searcher", logs[0].stem.rsplit("_seed", 1)[0]),
+        "searcher": config.get("searcher", log.stem.rsplit("_seed", 1)[0]),
         "sharing": bool(config.get("sharing", False)),
         "epochs": config.get("epochs"),
         "evaluations": len(records),
@@ -252,6 +376,26 @@ def format_search_table(reports: list[dict[str, Any]]) -> str:
     return head + "\n".join(rows) + "\n"
 
 
+def format_selection(report: dict[str, Any]) -> str:
+    """Markdown table of a ``select_gnn`` report, the chosen row marked."""
+    seeds = report["selected_by"]
+    lines = [
+        f"{report['dataset']}: {seeds}",
+        "",
+        "| candidate | search valid | valid (mean ± std) | test (mean ± std) | s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for c in report["candidates"]:
+        mark = " **(selected)**" if c["key"] == report["key"] else ""
+        lines.append(
+            f"| `{c['key'].replace('|', ' -> ')}`{mark} | {c['search_valid']:.2f} "
+            f"| {c['valid_mean']:.2f} ± {c['valid_std']:.2f} | {c['test_mean']:.2f} ± {c['test_std']:.2f} "
+            f"| {c['seconds']:.0f} |"
+        )
+    lines.append(f"\nselection time {report['selection_seconds']:.0f} s; written to selected.json")
+    return "\n".join(lines) + "\n"
+
+
 def format_train_report(report: dict[str, Any]) -> str:
     """One line for ``qgnas train gnn``."""
 
@@ -268,9 +412,11 @@ def format_train_report(report: dict[str, Any]) -> str:
 __all__ = [
     "GNN_SEARCHERS",
     "format_search_table",
+    "format_selection",
     "format_train_report",
     "load_arch_file",
     "search_gnn",
     "search_report",
+    "select_gnn",
     "train_gnn",
 ]

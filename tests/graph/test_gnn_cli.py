@@ -73,3 +73,41 @@ def test_report_cuts_searches_at_equal_budget(tmp_path, planetoid_root, capsys):
     text = capsys.readouterr().out
     assert "| random | off | 2 | 2 |" in text and "|" not in text.splitlines()[-1].split("`")[1]
     assert main(["report", str(tmp_path)]) == 2
+
+
+def test_select_retrains_the_top_candidates_with_fresh_seeds_and_resumes(tmp_path, planetoid_root, capsys):
+    from qgnas.cli import main
+    from qgnas.gnn_commands import select_gnn
+    from qgnas.graph.autognn_space import AutoGNNSpace
+    from qgnas.graph.trainer import train_node_classifier
+
+    out = tmp_path / "random"
+    search_gnn("cora", "random", 4, 3, out, data_root=planetoid_root, choices={"heads": (1, 2)}, **TINY)
+    records = read_log(out / "random_seed3.jsonl")
+    report = select_gnn(out, top=2, seeds=2, data_root=planetoid_root, progress=False)
+    top2 = sorted(records, key=lambda r: (-r.result.objective, r.index))[:2]
+    assert [c["key"] for c in report["candidates"]] == [r.key for r in top2]
+    # the fresh seeds are 4 and 5 (search seed 3 + 1, + 2), with the search's 2 epochs
+    rows = [json.loads(line) for line in (out / "selection.jsonl").read_text().splitlines()]
+    assert sorted((r["key"], r["seed"]) for r in rows) == sorted((r.key, s) for r in top2 for s in (4, 5))
+    arch = AutoGNNSpace().from_json(top2[0].arch)
+    from qgnas.graph.datasets import load_planetoid
+
+    again = train_node_classifier(
+        arch, load_planetoid("cora", planetoid_root), epochs=2, patience=None, seed=5
+    )
+    assert [r["valid"] for r in rows if r["key"] == top2[0].key and r["seed"] == 5] == [100.0 * again.val_acc]
+    # chosen on mean validation only
+    best = max(report["candidates"], key=lambda c: c["valid_mean"])
+    assert report["key"] == best["key"] and report["valid"] == best["valid_mean"]
+    assert json.loads((out / "selected.json").read_text()) == report
+    # resuming retrains nothing; a larger top adds only the new candidate's seeds
+    assert select_gnn(out, top=2, seeds=2, data_root=planetoid_root, progress=False) == report
+    assert len((out / "selection.jsonl").read_text().splitlines()) == 4
+    assert (
+        main(["select", "gnn", str(out), "--top", "3", "--seeds", "2", "--data-root", str(planetoid_root)])
+        == 0
+    )
+    assert len((out / "selection.jsonl").read_text().splitlines()) == 6
+    assert "(selected)" in capsys.readouterr().out
+    assert main(["select", "gnn", str(tmp_path / "nope")]) == 2
