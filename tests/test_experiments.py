@@ -123,3 +123,22 @@ def test_crlqas_table_reads_runs(tmp_path):
     bad = subprocess.run([sys.executable, str(ROOT / "experiments/crlqas_table.py"), str(tmp_path)],
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert bad.returncode == 2 and "episodes.jsonl" in bad.stderr
+
+
+def test_episode_cost_plays_one_full_episode_without_success(tmp_path):
+    out = tmp_path / "cost.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "experiments/episode_cost.py"), "--config", str(tiny_config(tmp_path)),
+         "--json", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    cost = json.loads(out.read_text())
+    # the threshold is out of reach, so the episode runs to the gate budget (5) and is complete
+    assert cost["max_gates"] == 5 and cost["steps_played"] == 5 and cost["complete_episode"]
+    assert [s["gates"] for s in cost["steps"]] == [1, 2, 3, 4, 5]
+    assert cost["best_error_noiseless"] == min(s["error_noiseless"] for s in cost["steps"])
+    assert cost["cpu_hours_for_config"] == pytest.approx(
+        cost["seconds_per_full_episode"] * cost["episodes_in_config"] / 3600
+    )
+    assert "one full episode" in proc.stdout
