@@ -70,6 +70,9 @@ _METHODS = ("auto", "ptm", "statevector")
 # batch -- take the batch-last elementwise path, larger ones the batched-GEMM path (crossover measured
 # on CPU; on a GPU both paths are far from their limits at these sizes).
 _ELEMENTWISE_STATE = 256
+# Noiseless CPU calls of at most this many amplitudes (batch x 2^n) take the NumPy path (sv_numpy):
+# there the per-call kernel launches, not the arithmetic, are the cost.
+_NUMPY_MAX = 1 << 12
 _ELEMENTWISE_MAX = 1 << 13
 # Layers that merge several segments: up to this many extra 16x16 products in all are done one by
 # one (no copies), more as padded log-depth trees over all chains at once.
@@ -344,6 +347,14 @@ class CompiledCircuit:
         self.noise = noise
         self.paulis = list(hamiltonian.paulis)
         self.n_terms = len(self.paulis)
+        # One-point-at-a-time callers (COBYLA) on a few noiseless qubits: NumPy is ~10x cheaper per call
+        # than launching this path's kernels (see sv_numpy). Used only when no gradient is recorded.
+        self._numpy_energy = None
+        if method == "statevector" and noise is None and device.type == "cpu" and dtype == torch.float64:
+            from .sv_numpy import MAX_QUBITS, NumpyStatevectorEnergy
+
+            if n <= MAX_QUBITS:
+                self._numpy_energy = NumpyStatevectorEnergy(circuit, hamiltonian)
         rep = _Rep("ptm" if method == "ptm" else "sv", noise)
         self._rep = rep
         d = rep.d
@@ -857,7 +868,14 @@ class CompiledCircuit:
     def __call__(self, params: Any) -> torch.Tensor:
         """Exact (shot-free) energies ``[B]``, or a scalar for 1-D ``params``."""
         p, single = self._params(params)
-        e = self.energy_from_state(self._state(p, self._scratch_ok(p)))
+        if (
+            self._numpy_energy is not None
+            and p.shape[0] << self.n_qubits <= _NUMPY_MAX
+            and self._scratch_ok(p)
+        ):
+            e = torch.from_numpy(self._numpy_energy(p.detach().numpy()))
+        else:
+            e = self.energy_from_state(self._state(p, self._scratch_ok(p)))
         return e[0] if single else e
 
     def pauli_expectations(self, params: Any) -> torch.Tensor:
