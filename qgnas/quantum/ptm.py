@@ -347,7 +347,7 @@ class CompiledCircuit:
         self.noise = noise
         self.paulis = list(hamiltonian.paulis)
         self.n_terms = len(self.paulis)
-        # One-point-at-a-time callers (COBYLA) on a few noiseless qubits: NumPy is ~10x cheaper per call
+        # One-point-at-a-time callers (COBYLA) on a few noiseless qubits: NumPy is ~4x cheaper per call
         # than launching this path's kernels (see sv_numpy). Used only when no gradient is recorded.
         self._numpy_energy = None
         if method == "statevector" and noise is None and device.type == "cpu" and dtype == torch.float64:

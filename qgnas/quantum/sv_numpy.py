@@ -2,8 +2,10 @@
 
 COBYLA evaluates one parameter set per call, and on a few qubits such a call is all overhead: the torch
 state-vector path of :class:`~qgnas.quantum.ptm.CompiledCircuit` launches ~80 kernels per energy
-(~1 ms on 4 qubits), where the arithmetic is a few hundred complex multiply-adds. Here each gate is one
-or two NumPy expressions on a ``(B, 2^n)`` array, with its index and phase vectors prepared once:
+(~1 ms on 4 qubits), where the arithmetic is a few hundred complex multiply-adds. Here each gate is a
+few in-place NumPy calls on one ``2^n`` vector (a batch is a loop over its rows), with the gate's index
+and phase vectors prepared once; measured 3.8x faster than the torch path on LiH 4q (28 gates, 20
+angles), the same energies to 3e-15:
 
 * a rotation ``R_P(theta) = cos(theta/2) I - i sin(theta/2) P`` on qubit ``q``:
   ``psi' = c psi + s (phase * psi[flip])``, where ``P psi = phase_P * psi[flip]`` (``flip`` toggles bit
