@@ -52,3 +52,32 @@ def test_summary_from_logs(tmp_path):
     assert rows[1]["valid_mean"] == pytest.approx(11)
     assert "| a | 1 | 3 |" in markdown_table(rows)
     assert np.isfinite(rows[0]["test_mean"])
+
+
+def _toy_task():
+    from qgnas.core.task import Task
+    from tests.toy_spaces import ToyEvaluator, ToySpace
+
+    space = ToySpace()
+    return Task("toy", space, ToyEvaluator(space, failures=False))
+
+
+def test_resuming_a_finished_benchmark_replays_nothing(tmp_path):
+    from qgnas.core.bench import run_benchmark
+    from qgnas.searchers import make_searcher
+
+    def random_searcher(space, rng):
+        return make_searcher("random", space, rng)
+
+    first = run_benchmark(_toy_task, {"random": random_searcher}, 6, [0, 1], tmp_path, progress=False)
+
+    def must_not_be_built(space, rng):
+        raise AssertionError("a finished run was replayed")
+
+    again = run_benchmark(
+        _toy_task, {"random": must_not_be_built}, 6, [0, 1], tmp_path, resume=True, progress=False
+    )
+    assert again["rows"] == first["rows"]
+    # a larger budget does continue the runs (and so builds the searcher)
+    with pytest.raises(AssertionError, match="replayed"):
+        run_benchmark(_toy_task, {"random": must_not_be_built}, 7, [0], tmp_path, resume=True, progress=False)

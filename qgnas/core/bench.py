@@ -59,6 +59,12 @@ def _run_one(
     resume: bool,
     seconds: float | None,
 ) -> tuple[str, int, str, int]:
+    if resume:
+        # A finished run has nothing to continue: skip its replay (re-asking a BO searcher for every
+        # logged point refits its model each time: minutes for a run that is already complete).
+        done = read_log(run_path(out_dir, searcher, seed))
+        if len(done) >= budget:
+            return searcher, seed, "complete", len(done)
     try:  # one thread per run: runs go in parallel as processes, and results do not depend on it
         import torch
 
