@@ -132,6 +132,11 @@ def search_gnn(
     return report
 
 
+def _sample_std(a: np.ndarray) -> float:
+    """Sample standard deviation over seeds (ddof=1); 0 for a single seed."""
+    return float(a.std(ddof=1)) if len(a) > 1 else 0.0
+
+
 def _search_log(run_dir: Path) -> tuple[Path, dict[str, Any]]:
     """The one ``<searcher>_seed<k>.jsonl`` log of a ``search_gnn`` directory and its meta config."""
     logs = sorted(run_dir.glob("*_seed*.jsonl"))
@@ -231,8 +236,8 @@ def select_gnn(
         val, test = np.array([r["valid"] for r in rows]), np.array([r["test"] for r in rows])
         candidates.append({
             "key": record.key, "arch": record.arch, "search_valid": record.result.objective,
-            "valid_mean": float(val.mean()), "valid_std": float(val.std(ddof=1)) if seeds > 1 else 0.0,
-            "test_mean": float(test.mean()), "test_std": float(test.std(ddof=1)) if seeds > 1 else 0.0,
+            "valid_mean": float(val.mean()), "valid_std": _sample_std(val),
+            "test_mean": float(test.mean()), "test_std": _sample_std(test),
             "seconds": float(sum(r["seconds"] for r in rows)),
         })  # fmt: skip
     chosen = max(candidates, key=lambda c: c["valid_mean"])  # max keeps the earlier (better-ranked) on ties
@@ -312,17 +317,14 @@ def train_gnn(
     test = np.array([100.0 * r.test_acc for r in runs])
     val = np.array([100.0 * r.val_acc for r in runs])
 
-    def std(a: np.ndarray) -> float:
-        return float(a.std(ddof=1)) if len(a) > 1 else 0.0
-
     return {
         "dataset": name,
         "arch": arch.to_json(),
         "seeds": seeds,
         "test_mean": float(test.mean()),
-        "test_std": std(test),
+        "test_std": _sample_std(test),
         "valid_mean": float(val.mean()),
-        "valid_std": std(val),
+        "valid_std": _sample_std(val),
         "test": test.tolist(),
         "valid": val.tolist(),
         "params": runs[0].params,
