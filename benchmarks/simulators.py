@@ -6,7 +6,10 @@ Heisenberg chain, for a batch of B random parameter sets. All backends run in th
 after the other, on the same circuits and parameters:
 
 * ``ptm-cpu`` / ``ptm-cuda``: :class:`qgnas.quantum.ptm.PTMSimulator`, compiled once per circuit
-  (the compile time is reported apart), then one batched call per batch;
+  (the compile time is reported apart), then one batched call per batch; on the CPU (float64, no
+  gradient recorded) that call runs the compiled Numba kernel (:mod:`qgnas.quantum.ptm_kernel`);
+* ``ptm-torch``: the same simulator with ``kernel=False``, the batched torch path that autograd and
+  CUDA use;
 * ``aer``: ``AerSimulator(method="density_matrix")``, the whole batch as one job through Aer's own
   ``parameter_binds`` (its batching, circuits run in parallel on its threads);
 * ``pennylane``: ``default.mixed``, the batch as one broadcast execution.
@@ -17,7 +20,7 @@ gives the memory-bandwidth floor: a gate application reads and writes the whole 
 ``2 * B * 4^n * bytes`` per gate, times the number of gates, over the measured device bandwidth
 (a large device-to-device copy); the PTM's own pass count (fused layers) is shown next to it.
 
-Each ``ptm-cpu`` row also says where its time goes: the passes (fused layers) and axis moves, and
+Each ``ptm-torch`` row also says where its time goes: the passes (fused layers) and axis moves, and
 two floors per evaluation measured on this machine in the same run: *arith* (the passes' batched
 16x16 GEMM flops at the measured GEMM rate plus the axis-move copies at the measured copy bandwidth)
 and *dispatch* (the torch kernels one call launches, counted, times the measured time of one tiny
@@ -257,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         f"(load: {os.getloadavg()[0]:.1f})"
     )
     print(
-        "# ptm-cpu notes: passes (fused layers) for the gates, axis moves, path; floors per evaluation: "
+        "# ptm-torch notes: passes (fused layers) for the gates, axis moves, path; floors per evaluation: "
         "arith = GEMM flops + axis-move copies at the rates above, dispatch = kernels per call x one "
         "kernel's time"
     )
@@ -303,8 +306,13 @@ def main(argv: list[str] | None = None) -> None:
         batches = sorted(set(args.batches) | (set(args.cuda_batches) if use_cuda else set()))
         params_all = rng.uniform(-np.pi, np.pi, size=(max(batches), circuit.n_params))
         t0 = time.perf_counter()
-        compiled = PTMSimulator(noise=noise).compile(circuit, ham)
+        compiled_torch = PTMSimulator(noise=noise, kernel=False).compile(circuit, ham)
         compile_s = time.perf_counter() - t0
+        compiled = PTMSimulator(noise=noise).compile(circuit, ham)
+        with torch.no_grad():
+            t0 = time.perf_counter()
+            compiled(torch.tensor(params_all[:1]))  # builds the kernel plan (and JIT-compiles once)
+            kernel_s = time.perf_counter() - t0
         stats = compiled.stats()
         for B in batches:
             params = params_all[:B]
@@ -318,6 +326,7 @@ def main(argv: list[str] | None = None) -> None:
             if "ptm" in args.backends and cpu_batch:
                 p = torch.tensor(params)
                 contenders["ptm-cpu"] = partial(compiled, p)
+                contenders["ptm-torch"] = partial(compiled_torch, p)
                 if args.float32:
                     c32 = PTMSimulator(noise=noise, dtype=torch.float32).compile(circuit, ham)
                     contenders["ptm-cpu-f32"] = partial(c32, p.float())
@@ -331,10 +340,21 @@ def main(argv: list[str] | None = None) -> None:
                 else:
                     row["speedup_vs_aer"] = aer_s / row["seconds_per_eval"] if aer_s else None
                 if name == "ptm-cpu":
-                    path = "GEMM" if compiled.uses_gemm(B) else "elementwise"
                     with torch.no_grad():
-                        kernels, views = count_ops(partial(compiled, p))
-                    floor = ptm_floor(compiled, B, rates, kernels)
+                        plan = compiled._kernel(p)  # the plan when the kernel served this batch
+                    if plan is None:
+                        row["notes"] = "torch path (the kernel serves 7+ qubits from batch 32 on)"
+                    else:
+                        ks = plan.stats()
+                        row["notes"] = (
+                            f"numba kernel: {ks['ops']} passes, {ks['nnz']} sparse entries, chunk {ks['chunk']}; "
+                            f"first call {kernel_s * 1e3:.0f} ms"
+                        )
+                if name == "ptm-torch":
+                    path = "GEMM" if compiled_torch.uses_gemm(B) else "elementwise"
+                    with torch.no_grad():
+                        kernels, views = count_ops(partial(compiled_torch, p))
+                    floor = ptm_floor(compiled_torch, B, rates, kernels)
                     row.update(
                         kernels=kernels,
                         views=views,
@@ -395,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
                     }
                 )
         if args.profile:
-            profile_phases(compiled, params_all[: max(args.batches)], args.repeats)
+            profile_phases(compiled_torch, params_all[: max(args.batches)], args.repeats)
 
     print_summary(rows, args.threads)
 
@@ -414,7 +434,9 @@ def print_summary(rows: list[dict[str, Any]], threads: int) -> None:
     for r in rows:
         cells.setdefault((r["n"], r["batch"]), {})[r["backend"]] = r
     names = [
-        b for b in ("ptm-cpu", "ptm-cpu-f32", "ptm-cuda", "pennylane") if any(b in c for c in cells.values())
+        b
+        for b in ("ptm-cpu", "ptm-torch", "ptm-cpu-f32", "ptm-cuda", "pennylane")
+        if any(b in c for c in cells.values())
     ]
     if not cells or "aer" not in {b for c in cells.values() for b in c}:
         return

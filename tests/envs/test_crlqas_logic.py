@@ -17,7 +17,14 @@ def test_action_count_is_n_times_n_plus_2(n, count):
 
 def test_action_order_and_round_trip():
     acts = GateActions(3)
-    assert acts.gates[:6] == [("cx", 0, 1), ("cx", 0, 2), ("cx", 1, 0), ("cx", 1, 2), ("cx", 2, 0), ("cx", 2, 1)]
+    assert acts.gates[:6] == [
+        ("cx", 0, 1),
+        ("cx", 0, 2),
+        ("cx", 1, 0),
+        ("cx", 1, 2),
+        ("cx", 2, 0),
+        ("cx", 2, 1),
+    ]
     assert acts.gates[6:9] == [("rx", 0), ("ry", 0), ("rz", 0)]
     for i in range(len(acts)):
         assert acts.action(acts.gate(i)) == i
