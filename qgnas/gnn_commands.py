@@ -174,7 +174,7 @@ def select_gnn(
         test accuracy (%) over the fresh seeds, every candidate's figures, and the selection's time
         (``selection_seconds``, to add to the search's for the total search cost).
     """
-    from qgnas.core.runner import read_log
+    from qgnas.core.runner import read_jsonl, read_log
     from qgnas.graph.autognn_space import AutoGNNSpace
     from qgnas.graph.datasets import load_planetoid
     from qgnas.graph.trainer import train_node_classifier
@@ -200,14 +200,8 @@ def select_gnn(
     data = load_planetoid(dataset, data_root)
 
     path = run_dir / "selection.jsonl"
-    done: dict[tuple[str, int], dict[str, Any]] = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:  # a torn last line from a kill: retrain that one
-                continue
-            done[(row["key"], int(row["seed"]))] = row
+    # a torn last line from a kill is cut off (that training is redone) before appending
+    done = {(row["key"], int(row["seed"])): row for row in read_jsonl(path, repair=True)}
     todo = [
         (r, search_seed + k)
         for r in ranked

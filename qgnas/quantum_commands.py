@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from qgnas.core import Record, Result
+from qgnas.core.runner import read_jsonl
 
 CRLQAS_NAME = "crlqas"
 #: the environment's defaults, used where a CRLQAS config leaves a setting out
@@ -118,15 +119,10 @@ def crlqas_run_dirs(paths: Sequence[str | os.PathLike]) -> list[Path]:
 
 def read_episodes(run_dir: str | os.PathLike) -> list[dict[str, Any]]:
     """Rows of ``run_dir/episodes.jsonl`` (a torn last line from a killed run is ignored)."""
-    rows = []
-    for line in (Path(run_dir) / "episodes.jsonl").read_text().splitlines():
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            break
-    return rows
+    path = Path(run_dir) / "episodes.jsonl"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist (not a CRLQAS run directory?)")
+    return read_jsonl(path)
 
 
 def crlqas_config(run_dir: str | os.PathLike) -> dict[str, Any]:

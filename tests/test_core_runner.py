@@ -180,3 +180,18 @@ def test_generic_space_operators():
     assert len({space.key(n) for n in nbrs}) == len(nbrs)
     assert all(space.is_valid(n) for n in nbrs)
     assert not space.is_valid((0, 0))
+
+
+def test_read_jsonl_ignores_and_repairs_a_torn_last_line(tmp_path):
+    from qgnas.core.runner import read_jsonl
+
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": 2}\n{"a": 3')
+    assert read_jsonl(path) == [{"a": 1}, {"a": 2}]
+    assert path.read_text().endswith('{"a": 3')  # reading alone changes nothing
+    assert read_jsonl(path, parse=lambda row: row["a"], repair=True) == [1, 2]
+    assert path.read_text() == '{"a": 1}\n\n{"a": 2}\n'
+    # a row the parser rejects ends the log like a torn line
+    path.write_text('{"a": 1}\n{"b": 2}\n')
+    assert read_jsonl(path, parse=lambda row: row["a"]) == [1]
+    assert read_jsonl(tmp_path / "missing.jsonl") == []

@@ -74,30 +74,37 @@ class RunOutcome:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def read_log(path: str | os.PathLike, repair: bool = False) -> list[Record]:
-    """Records of a JSONL log. A torn last line (no newline, or not JSON) is ignored, and with
-    ``repair=True`` cut from the file so that appending continues cleanly."""
+def read_jsonl(
+    path: str | os.PathLike, repair: bool = False, parse: Callable[[Any], Any] | None = None
+) -> list[Any]:
+    """Rows of a JSONL log, each passed through ``parse`` when given. A torn last line (no newline,
+    not JSON, or rejected by ``parse``) and anything after it is ignored, and with ``repair=True``
+    cut from the file so that appending continues cleanly."""
     path = Path(path)
     if not path.exists():
         return []
     raw = path.read_bytes()
-    records: list[Record] = []
+    rows: list[Any] = []
     good_end = 0
-    pos = 0
     for line in raw.splitlines(keepends=True):
-        end = pos + len(line)
         if not line.endswith(b"\n"):
             break
-        try:
-            records.append(Record.from_json(json.loads(line)))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-            break
-        good_end = end
-        pos = end
+        if line.strip():
+            try:
+                row = json.loads(line)
+                rows.append(parse(row) if parse is not None else row)
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                break
+        good_end += len(line)
     if repair and good_end < len(raw):
         with open(path, "r+b") as f:
             f.truncate(good_end)
-    return records
+    return rows
+
+
+def read_log(path: str | os.PathLike, repair: bool = False) -> list[Record]:
+    """Records of a search's JSONL log (see :func:`read_jsonl` for torn lines and ``repair``)."""
+    return read_jsonl(path, repair, Record.from_json)
 
 
 def git_revision() -> str | None:

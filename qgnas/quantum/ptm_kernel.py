@@ -7,8 +7,9 @@ qubits. There the torch path of :class:`~qgnas.quantum.ptm.CompiledCircuit` is b
 products of its fused layers. No library offers a noisy PTM simulator with this structure, so the plan
 is compiled with Numba (a well-kept JIT for exactly this kind of loop) into one call that:
 
-* processes the batch in chunks sized so that a chunk's state (``4^n x chunk`` float64, batch index
-  innermost) stays in the L2 cache while every gate passes over it;
+* processes the batch in chunks (at most 64 parameter sets and 4 MiB of state, ``4^n x chunk``
+  float64 with the batch index innermost) that stay in cache while every layer passes over them, in
+  tiles of 64 contiguous numbers;
 * builds each one-qubit *run* (the gates between two-qubit gates on a wire, each fused with its noise)
   per parameter set from the closed form ``C0 + cos(theta) C1 + sin(theta) C2``, touching only the
   non-zeros of ``C0, C1, C2``;
@@ -52,7 +53,7 @@ class PTMKernelPlan:
         self.n_qubits = n
         self.n_params = n_params
         term_param: list[int] = []
-        term_rows: list[tuple[int, int, int, float, float, float]] = []  # run, i, l, c0, c1, c2
+        term_rows: list[tuple[int, int, float, float, float]] = []  # i, l, C0[i,l], C1[i,l], C2[i,l]
         term_ptr = [0]  # entries of term t: term_rows[term_ptr[t]:term_ptr[t + 1]]
         run_ptr = [0]  # terms of run r: term_ptr indices run_ptr[r]..run_ptr[r + 1]
         run_support: list[np.ndarray] = []

@@ -104,6 +104,21 @@ def test_select_retrains_the_top_candidates_with_fresh_seeds_and_resumes(tmp_pat
     # resuming retrains nothing; a larger top adds only the new candidate's seeds
     assert select_gnn(out, top=2, seeds=2, data_root=planetoid_root, progress=False) == report
     assert len((out / "selection.jsonl").read_text().splitlines()) == 4
+    # a kill mid-write leaves a torn last line: it is cut off and that training redone, the log stays JSONL
+    sel = out / "selection.jsonl"
+    lines = sel.read_text().splitlines(keepends=True)
+    sel.write_text("".join(lines[:3]) + lines[3][:20])
+    redone = select_gnn(out, top=2, seeds=2, data_root=planetoid_root, progress=False)
+    assert (redone["key"], redone["valid"], redone["test"]) == (
+        report["key"],
+        report["valid"],
+        report["test"],
+    )
+
+    def untimed(text: list[str]) -> list[dict]:
+        return [{k: v for k, v in json.loads(x).items() if k != "seconds"} for x in text]
+
+    assert untimed(sel.read_text().splitlines()) == untimed(lines)
     assert (
         main(["select", "gnn", str(out), "--top", "3", "--seeds", "2", "--data-root", str(planetoid_root)])
         == 0
