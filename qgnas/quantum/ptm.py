@@ -857,9 +857,15 @@ class CompiledCircuit:
 
     def _kernel(self, p: torch.Tensor) -> Any:
         """The compiled no-gradient kernel's plan when it serves this call, else None."""
-        if not self._kernel_wanted or not self._scratch_ok(p):
+        if not self._scratch_ok(p):
             return None
-        if self.n_qubits > _KERNEL_MAX_QUBITS_ANY_BATCH and p.shape[0] < _KERNEL_MIN_BATCH_WIDE:
+        return self._kernel_for(p.shape[0])
+
+    def _kernel_for(self, batch: int) -> Any:
+        """The kernel's plan when it serves a no-gradient batch of this size, else None."""
+        if not self._kernel_wanted:
+            return None
+        if self.n_qubits > _KERNEL_MAX_QUBITS_ANY_BATCH and batch < _KERNEL_MIN_BATCH_WIDE:
             return None
         if self._kernel_plan is None:
             from .ptm_kernel import build
@@ -912,6 +918,19 @@ class CompiledCircuit:
         else:
             e = self.energy_from_state(self._state(p, self._scratch_ok(p)))
         return e[0] if single else e
+
+    def energies_numpy(self, X: np.ndarray) -> np.ndarray | None:
+        """Exact energies ``[B]`` of float64 angles ``X [B, n_params]`` without touching torch, when a
+        torch-free path serves them (the NumPy state vector or the compiled PTM kernel; the same numbers
+        as :meth:`__call__`), else None. For one-point-at-a-time optimisers, whose calls are otherwise
+        mostly tensor conversions."""
+        B = X.shape[0]
+        if self._numpy_energy is not None and B << self.n_qubits <= _NUMPY_MAX:
+            return self._numpy_energy(X)
+        plan = self._kernel_for(B)
+        if plan is not None:
+            return plan.measured(X) @ self._kernel_w
+        return None
 
     def pauli_expectations(self, params: Any) -> torch.Tensor:
         """Measured expectation of every Hamiltonian term (readout error included): ``[B, T]``."""
