@@ -166,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--budget", type=_positive_int("--budget"), default=None,
         help="cut every search at its first N evaluations (exact: equals a run with budget N)",
     )  # fmt: skip
+    rep.add_argument(
+        "--mean", action="store_true",
+        help="also print mean +- std over seeds per dataset and searcher (give each seed's directory)",
+    )  # fmt: skip
 
     sub.add_parser("list", help="list tasks, datasets and searchers")
     return parser
@@ -387,13 +391,16 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from qgnas.gnn_commands import format_search_table, search_report
+    from qgnas.gnn_commands import format_search_summary, format_search_table, search_report
 
     try:
         reports = [search_report(d, args.budget) for d in args.dirs]
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     print(format_search_table(reports), end="")
+    if args.mean:
+        print()
+        print(format_search_summary(reports), end="")
     return 0
 
 

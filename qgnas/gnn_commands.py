@@ -343,6 +343,8 @@ def search_report(run_dir: str | os.PathLike, budget: int | None = None) -> dict
     seconds = [r.result.seconds for r in records if r.result.seconds is not None]
     return {
         "run": str(run_dir),
+        "dataset": str(config.get("task", "")).rsplit("/", 1)[-1] or None,
+        "seed": meta.get("seed"),
         "searcher": config.get("searcher", log.stem.rsplit("_seed", 1)[0]),
         "sharing": bool(config.get("sharing", False)),
         "epochs": config.get("epochs"),
@@ -369,6 +371,31 @@ def format_search_table(reports: list[dict[str, Any]]) -> str:
         f"| `{(r['arch'] or '').replace('|', ' -> ')}` |"
         for r in reports
     ]
+    return head + "\n".join(rows) + "\n"
+
+
+def format_search_summary(reports: list[dict[str, Any]]) -> str:
+    """Markdown table of ``search_report`` rows grouped by dataset, searcher, sharing and epochs:
+    mean +- sample std over the group's runs (seeds) of the best-by-validation architecture's
+    validation and test accuracy, and the mean seconds per architecture."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in reports:
+        groups.setdefault((r.get("dataset"), r["searcher"], r["sharing"], r["epochs"]), []).append(r)
+    head = (
+        "| dataset | searcher | sharing | epochs | seeds | archs | valid | test | s/arch |\n"
+        "|---|---|---|---:|---|---:|---:|---:|---:|\n"
+    )
+    rows = []
+    for (dataset, searcher, sharing, epochs), rs in groups.items():
+        val = np.array([r["valid"] for r in rs])
+        test = np.array([r["test"] for r in rs])
+        seeds = ",".join(str(r.get("seed")) for r in rs)
+        archs = "/".join(sorted({str(r["evaluations"]) for r in rs}))
+        rows.append(
+            f"| {dataset} | {searcher} | {'on' if sharing else 'off'} | {epochs} | {seeds} | {archs} "
+            f"| {val.mean():.2f} ± {_sample_std(val):.2f} | {test.mean():.2f} ± {_sample_std(test):.2f} "
+            f"| {np.mean([r['seconds_per_arch'] for r in rs]):.1f} |"
+        )
     return head + "\n".join(rows) + "\n"
 
 

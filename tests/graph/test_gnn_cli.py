@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from qgnas.core import InvalidArchitecture, read_log
@@ -73,6 +74,14 @@ def test_report_cuts_searches_at_equal_budget(tmp_path, planetoid_root, capsys):
     text = capsys.readouterr().out
     assert "| random | off | 2 | 2 |" in text and "|" not in text.splitlines()[-1].split("`")[1]
     assert main(["report", str(tmp_path)]) == 2
+    # two seeds of the same searcher: --mean adds mean +- sample std per dataset and searcher
+    out1 = tmp_path / "random1"
+    search_gnn("cora", "random", 2, 1, out1, data_root=planetoid_root, choices={"heads": (1, 2)}, **TINY)
+    assert main(["report", str(out), str(out1), "--budget", "2", "--mean"]) == 0
+    text = capsys.readouterr().out
+    both = [search_report(out, budget=2)["valid"], search_report(out1, budget=2)["valid"]]
+    mean, std = np.mean(both), np.std(both, ddof=1)
+    assert f"| cora | random | off | 2 | 0,1 | 2 | {mean:.2f} ± {std:.2f} |" in text
 
 
 def test_select_retrains_the_top_candidates_with_fresh_seeds_and_resumes(tmp_path, planetoid_root, capsys):
