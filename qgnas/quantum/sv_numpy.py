@@ -16,6 +16,12 @@ The energy is ``Re <psi|H|psi>`` with ``H`` dense (up to 64 amplitudes) or spars
 most significant bit of the basis index, as in :meth:`Hamiltonian.to_sparse_matrix`. No gradients: the
 compiled circuit uses this only when none is recorded (cross-checked against the torch path and
 PennyLane in ``tests/quantum/test_sv_numpy.py``).
+
+The gate loop itself runs compiled (:func:`_apply_gates`, Numba): the per-call overhead of the NumPy
+calls above, about 4 us per gate, was most of the cost (LiH 4q 130 -> 13 us, H2O 8q with 200 gates
+1011 -> 138 us per energy). It performs the same operations in the same order, so its states are
+bitwise the NumPy loop's (kept as ``_energy_reference``; a test compares them), and runs seeded
+before it reproduce exactly. The energy stays a NumPy/BLAS product for the same reason.
 """
 
 from __future__ import annotations
