@@ -913,16 +913,9 @@ class CompiledCircuit:
     def __call__(self, params: Any) -> torch.Tensor:
         """Exact (shot-free) energies ``[B]``, or a scalar for 1-D ``params``."""
         p, single = self._params(params)
-        if (
-            self._numpy_energy is not None
-            and p.shape[0] << self.n_qubits <= _NUMPY_MAX
-            and self._scratch_ok(p)
-        ):
-            e = torch.from_numpy(self._numpy_energy(p.detach().numpy()))
-        elif (plan := self._kernel(p)) is not None:
-            e = torch.from_numpy(plan.measured(p.detach().numpy()) @ self._kernel_w)
-        else:
-            e = self.energy_from_state(self._state(p, self._scratch_ok(p)))
+        scratch = self._scratch_ok(p)  # no gradient recorded, on the CPU
+        fast = self.energies_numpy(p.detach().numpy()) if scratch else None
+        e = torch.from_numpy(fast) if fast is not None else self.energy_from_state(self._state(p, scratch))
         return e[0] if single else e
 
     def energies_numpy(self, X: np.ndarray) -> np.ndarray | None:
@@ -931,6 +924,8 @@ class CompiledCircuit:
         as :meth:`__call__`), else None. For one-point-at-a-time optimisers, whose calls are otherwise
         mostly tensor conversions."""
         B = X.shape[0]
+        if X.dtype != np.float64:  # float32 simulators keep their own precision on the torch path
+            return None
         if self._numpy_energy is not None and B << self.n_qubits <= _NUMPY_MAX:
             return self._numpy_energy(X)
         plan = self._kernel_for(B)
