@@ -44,7 +44,7 @@ of batched tensor operations whose number does not grow with the batch and is ab
 
 Calls that record no gradient on the CPU in float64 do not run these torch operations: the same plan
 (unmerged) goes to a compiled Numba kernel (:mod:`qgnas.quantum.ptm_kernel`, sparse layers over
-cache-sized batch chunks; 4-13x faster here, same numbers to 1e-15), and noiseless one-point calls to
+cache-sized batch chunks; 3-14x faster than this path in the benchmark, same numbers to 1e-15), and noiseless one-point calls to
 the compiled state vector of :mod:`qgnas.quantum.sv_numpy`. Gradients, CUDA and float32 take the torch
 path described above.
 

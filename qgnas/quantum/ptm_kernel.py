@@ -347,17 +347,23 @@ def _measured(
             for h in range(outer):
                 for m in range(middle):
                     bases[h * middle + m] = h * W_hi + m * 4 * W
-            if W >= _TILE or nblk == 1:
+            direct = W >= _TILE or nblk == 1
+            if direct:
                 # long contiguous rows: tiles of t positions x bc numbers read in place (t a power of
                 # two dividing W / bc, itself a power of four)
                 t = 1
                 while 2 * t * bc <= _TILE and 2 * t * bc <= W:
                     t *= 2
                 tw = t * bc
-                for e in range(nnz):  # the chunk's values repeated along the tile (no modulo: slow)
-                    for rep in range(t):
-                        for b in range(bc):
-                            vt[e, rep * bc + b] = vals[e, b]
+                reps = t
+            else:
+                per = _TILE // W  # blocks gathered into one tile
+                reps = per * W // bc
+            for e in range(nnz):  # the chunk's values repeated along a tile (no modulo: slow)
+                for rep in range(reps):
+                    for b in range(bc):
+                        vt[e, rep * bc + b] = vals[e, b]
+            if direct:
                 for blk in range(nblk):
                     for j0 in range(0, W, tw):
                         for c in range(D):
@@ -373,11 +379,6 @@ def _measured(
             else:
                 # short rows (an op on one of the last qubits with a small batch): gather the rows
                 # of several blocks into one tile, so the multiply-adds still run over _TILE numbers
-                per = _TILE // W
-                for e in range(nnz):
-                    for rep in range(per * W // bc):
-                        for b in range(bc):
-                            vt[e, rep * bc + b] = vals[e, b]
                 for c in range(D):
                     start[c] = c * _TILE
                 for g0 in range(0, nblk, per):
