@@ -7,7 +7,8 @@
         --seeds 3 --out DIR [--crlqas-runs RUN_DIR ...] [--resume] [--jobs N]
     qgnas search gnn --dataset cora --searcher autognn|graphnas|random --budget N --seed S --out DIR [--resume]
     qgnas select gnn DIR [--top 5] [--seeds 3]      # re-train the top 5 with 3 fresh seeds -> DIR/selected.json
-    qgnas train gnn --arch DIR/best.json --dataset cora --seeds 10
+    qgnas tune gnn DIR [--trials 20] [--seeds 2]    # lr, weight decay, dropout on validation -> DIR/tuned.json
+    qgnas train gnn --arch DIR/best.json --dataset cora --seeds 10   # or DIR/selected.json, DIR/tuned.json
     qgnas summarize DIR
     qgnas list
 
@@ -156,6 +157,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-root", default=None, help="Planetoid root (default: $QGNAS_DATA or ~/.cache/qgnas/data)"
     )
     sel.add_argument("--device", default="cpu", help="cpu or cuda")
+
+    tune = sub.add_parser(
+        "tune", help="tune the training schedule of a search's chosen architecture on validation accuracy"
+    )
+    tune_sub = tune.add_subparsers(dest="world", required=True, parser_class=_Parser)
+    tu = tune_sub.add_parser(
+        "gnn", help="DIR of `qgnas search gnn` (after `select`, if run) -> DIR/tuned.json"
+    )
+    tu.add_argument("dir", help="search directory (holds one <searcher>_seed<k>.jsonl)")
+    tu.add_argument("--trials", type=_positive_int("--trials"), default=20,
+                    help="trials (lr, weight decay, dropout), the search's schedule first")  # fmt: skip
+    tu.add_argument(
+        "--seeds", type=_positive_int("--seeds"), default=2, help="fresh training seeds per trial"
+    )
+    tu.add_argument(
+        "--data-root", default=None, help="Planetoid root (default: $QGNAS_DATA or ~/.cache/qgnas/data)"
+    )
+    tu.add_argument("--device", default="cpu", help="cpu or cuda")
 
     summ = sub.add_parser("summarize", help="recompute the tables and plot of a benchmark directory")
     summ.add_argument("dir")
@@ -308,9 +327,10 @@ def cmd_bench_quantum(args: argparse.Namespace) -> int:
 def _gnn_errors():
     """Input errors of the GNN commands, reported as one-line usage errors."""
     from qgnas.core import InvalidArchitecture
+    from qgnas.core.runner import ResumeMismatch
     from qgnas.graph.datasets import DatasetNotFound
 
-    return (DatasetNotFound, InvalidArchitecture, ValueError, FileNotFoundError)
+    return (DatasetNotFound, InvalidArchitecture, ValueError, FileNotFoundError, ResumeMismatch)
 
 
 def _space_choices(args: argparse.Namespace) -> dict[str, tuple[int, ...]]:
@@ -374,6 +394,17 @@ def cmd_select(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    from qgnas.gnn_commands import format_tuning, tune_gnn
+
+    try:
+        report = tune_gnn(args.dir, args.trials, args.seeds, args.data_root, device=args.device)
+    except _gnn_errors() as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    print(format_tuning(report), end="")
+    return 0
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     from qgnas.core.bench import existing_runs, summarize
 
@@ -414,7 +445,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"bench": cmd_bench, "search": cmd_search, "select": cmd_select, "train": cmd_train,
+COMMANDS = {"bench": cmd_bench, "search": cmd_search, "select": cmd_select, "train": cmd_train, "tune": cmd_tune,
             "summarize": cmd_summarize, "report": cmd_report, "list": cmd_list}  # fmt: skip
 
 

@@ -2,7 +2,8 @@
 
     search_gnn("cora", "autognn", budget=50, seed=0, out="runs/cora")  # -> runs/cora/best.json
     select_gnn("runs/cora", top=5, seeds=3)                            # -> runs/cora/selected.json
-    train_gnn("runs/cora/best.json", seeds=10)                         # retrain, test mean and std
+    tune_gnn("runs/cora", trials=20, seeds=2)                          # -> runs/cora/tuned.json
+    train_gnn("runs/cora/tuned.json", seeds=10)                        # retrain, test mean and std
 
 A search runs through the core ``Runner``, so its log is the per-evaluation JSONL the rest of qgnas
 reads, and ``resume=True`` continues an interrupted search without repeating an evaluation.
@@ -134,7 +135,9 @@ def search_gnn(
 
 def _sample_std(a: np.ndarray) -> float:
     """Sample standard deviation over seeds (ddof=1); 0 for a single seed."""
-    return float(a.std(ddof=1)) if len(a) > 1 else 0.0
+    from qgnas.core.bench import mean_std
+
+    return mean_std(a)[1]
 
 
 def _search_log(run_dir: Path) -> tuple[Path, dict[str, Any]]:
@@ -258,6 +261,95 @@ def select_gnn(
     return report
 
 
+def tune_gnn(
+    run_dir: str | os.PathLike,
+    trials: int = 20,
+    seeds: int = 2,
+    data_root: str | os.PathLike | None = None,
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Tune the training schedule (lr, weight decay, dropout) of a search's chosen architecture on
+    mean validation accuracy (see ``qgnas.graph.tuning``); write ``run_dir/tuned.json``.
+
+    The architecture is ``selected.json``'s when ``select_gnn`` ran, else ``best.json``'s. Training
+    seeds are ``search seed + 1 .. search seed + seeds`` (fresh, as in ``select_gnn``), epochs and
+    patience the search's; trials go to ``run_dir/tuning.jsonl``, so a killed tuning resumes. The
+    written file is an architecture file that ``train_gnn`` reads, schedule included.
+    """
+    from qgnas.graph.datasets import load_planetoid
+    from qgnas.graph.tuning import tune_training
+
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"seeds must be a positive integer, got {seeds!r}")
+    run_dir = Path(run_dir)
+    source = run_dir / "selected.json" if (run_dir / "selected.json").exists() else run_dir / "best.json"
+    if not source.exists():
+        raise FileNotFoundError(
+            f"{run_dir} has neither selected.json nor best.json: run `qgnas search gnn` first"
+        )
+    arch, meta = load_arch_file(source)
+    _, search_meta = _search_log(run_dir)
+    config = search_meta.get("config", {})
+    search_seed = int(search_meta.get("seed", meta.get("seed", 0)))
+    data = load_planetoid(meta["dataset"], data_root)
+    out = tune_training(
+        arch, data, run_dir / "tuning.jsonl", trials=trials,
+        seeds=range(search_seed + 1, search_seed + 1 + seeds), seed=search_seed,
+        epochs=int(config.get("epochs", 300)), patience=config.get("patience", 100), device=device,
+        progress=progress,
+    )  # fmt: skip
+    report = {
+        "dataset": meta["dataset"],
+        "space": meta.get("space"),
+        "searcher": meta.get("searcher"),
+        "seed": search_seed,
+        "arch": arch.to_json(),
+        "key": meta.get("key"),
+        "training": out["training"],
+        "chosen_trial": out["trial"],
+        "valid": out["valid_mean"],
+        "valid_std": out["valid_std"],
+        "test": out["test_mean"],
+        "test_std": out["test_std"],
+        "default": out["default"],
+        "tuned_by": f"mean validation accuracy over seeds {out['seeds'][0]}..{out['seeds'][-1]}, "
+        f"{len(out['trials'])} trials (trial 0 = the search's schedule)",
+        "architecture_from": str(source),
+        "tuning_seconds": out["seconds"],
+        "trials": out["trials"],
+    }
+    tmp = run_dir / "tuned.json.tmp"
+    tmp.write_text(json.dumps(report, indent=2))
+    os.replace(tmp, run_dir / "tuned.json")
+    return report
+
+
+def format_tuning(report: dict[str, Any]) -> str:
+    """Markdown table of a ``tune_gnn`` report's trials, the chosen one marked."""
+    lines = [
+        f"{report['dataset']}: `{(report['key'] or '').replace('|', ' -> ')}`, {report['tuned_by']}",
+        "",
+        "| trial | lr | weight decay | dropout | valid (mean) | test (mean) | s |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in report["trials"]:
+        t = row["training"]
+        mark = " **(chosen)**" if row["trial"] == report["chosen_trial"] else ""
+        ok = row["status"] == "ok"
+        lines.append(
+            f"| {row['trial']}{mark} | {t['lr']:.2g} | {t['weight_decay']:.2g} | {t['dropout']:.2f} "
+            f"| {row['valid_mean'] if ok else float('nan'):.2f} | {row['test_mean'] if ok else float('nan'):.2f} "
+            f"| {row['seconds']:.0f} |"
+        )
+    lines.append(
+        f"\nchosen: valid {report['valid']:.2f} ± {report['valid_std']:.2f}, test {report['test']:.2f} ± "
+        f"{report['test_std']:.2f}; tuning time {report['tuning_seconds']:.0f} s; written to tuned.json"
+    )
+    return "\n".join(lines) + "\n"
+
+
 def load_arch_file(path: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
     """An architecture from ``best.json`` (or a bare architecture JSON) and the file's other fields."""
     from qgnas.core import InvalidArchitecture
@@ -288,13 +380,16 @@ def train_gnn(
 ) -> dict[str, Any]:
     """Retrain the architecture in ``arch_path`` with seeds ``0..seeds-1``; test accuracy mean and std.
 
-    ``dataset`` defaults to the one recorded in ``best.json``. Standard deviations are sample ones
-    (ddof=1) over seeds.
+    ``dataset`` defaults to the one recorded in the file. The training schedule is the file's
+    ``training`` entry when it has one (``tuned.json``), else the default (lr 0.005, weight decay 5e-4,
+    dropout 0.6). Standard deviations are sample ones (ddof=1) over seeds.
     """
     from qgnas.graph.datasets import load_planetoid, resolve_dataset
     from qgnas.graph.trainer import train_node_classifier
+    from qgnas.graph.tuning import check_training
 
     arch, meta = load_arch_file(arch_path)
+    training = check_training(meta.get("training", {}))
     if dataset is None:
         if "dataset" not in meta:
             raise ValueError(f"{arch_path} records no dataset; pass one (cora, citeseer, pubmed)")
@@ -305,7 +400,7 @@ def train_gnn(
     data = load_planetoid(name, data_root)
     start = time.perf_counter()
     runs = [
-        train_node_classifier(arch, data, epochs=epochs, patience=patience, seed=s, device=device)
+        train_node_classifier(arch, data, epochs=epochs, patience=patience, seed=s, device=device, **training)
         for s in range(seeds)
     ]
     test = np.array([100.0 * r.test_acc for r in runs])
@@ -314,6 +409,7 @@ def train_gnn(
     return {
         "dataset": name,
         "arch": arch.to_json(),
+        "training": training,
         "seeds": seeds,
         "test_mean": float(test.mean()),
         "test_std": _sample_std(test),
@@ -428,7 +524,8 @@ def format_train_report(report: dict[str, Any]) -> str:
     return (
         f"{report['dataset']}: test {fmt(report['test_mean'])} ± {fmt(report['test_std'])} "
         f"(valid {fmt(report['valid_mean'])} ± {fmt(report['valid_std'])}) over {report['seeds']} seeds, "
-        f"{report['params']} parameters, {report['seconds']:.1f} s"
+        f"{report['params']} parameters, {report['seconds']:.1f} s; "
+        + ", ".join(f"{k} {v:g}" for k, v in report["training"].items())
     )
 
 
@@ -437,9 +534,11 @@ __all__ = [
     "format_search_table",
     "format_selection",
     "format_train_report",
+    "format_tuning",
     "load_arch_file",
     "search_gnn",
     "search_report",
     "select_gnn",
     "train_gnn",
+    "tune_gnn",
 ]

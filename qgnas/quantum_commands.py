@@ -317,10 +317,10 @@ def _run_stats(records: list[Record]) -> dict[str, Any]:
 
 
 def _ms(values: Sequence[float]) -> tuple[float, float]:
-    a = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
-    if len(a) == 0:
-        return math.nan, math.nan
-    return float(a.mean()), float(a.std(ddof=1)) if len(a) > 1 else 0.0
+    """``mean_std`` of the finite values (runs that reached nothing report None or inf)."""
+    from qgnas.core.bench import mean_std
+
+    return mean_std([v for v in values if v is not None and math.isfinite(v)])
 
 
 def quantum_summary(out_dir: str | os.PathLike, budget: int | None = None) -> list[dict[str, Any]]:

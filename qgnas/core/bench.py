@@ -192,7 +192,8 @@ def load_curves(out_dir: str | os.PathLike, budget: int, test_metric: str | None
     return curves
 
 
-def _mean_std(values: Sequence[float]) -> tuple[float, float]:
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof=1) over seeds; std 0 for one value, both nan for none."""
     a = np.asarray(values, dtype=float)
     if len(a) == 0:
         return math.nan, math.nan
@@ -218,8 +219,8 @@ def summarize(
         runs = sorted((c for c in curves if c.searcher == name), key=lambda c: c.seed)
         if not runs:
             continue
-        v_mean, v_std = _mean_std([c.objective[-1] for c in runs])
-        t_mean, t_std = _mean_std([c.test[-1] for c in runs])
+        v_mean, v_std = mean_std([c.objective[-1] for c in runs])
+        t_mean, t_std = mean_std([c.test[-1] for c in runs])
         rows.append(
             {
                 "searcher": name,
@@ -293,8 +294,8 @@ def _write_curves(path: Path, order: list[str], curves: list[RunCurve]) -> None:
             test, obj = stacked
             runs, n = test.shape
             for t in range(n):
-                tm, ts = _mean_std(test[:, t])
-                vm, vs = _mean_std(obj[:, t])
+                tm, ts = mean_std(test[:, t])
+                vm, vs = mean_std(obj[:, t])
                 w.writerow([name, t + 1, f"{tm:.6f}", f"{ts:.6f}", f"{vm:.6f}", f"{vs:.6f}", runs])
 
 
