@@ -251,20 +251,38 @@ class AutoGNNSearcher(Searcher):
         return self._fallback(self.space.mutate(self.best, self.rng))
 
     def _fallback(self, arch: Arch) -> Arch:
-        """A proposal no controller made (every sampled one had been seen): random, not reinforced."""
-        for _ in range(self.max_tries):
-            key = self.space.key(arch)
-            if key not in self.seen:
-                self.seen.add(key)
-                if self.best is not None and self.lineage is not None:
-                    self.lineage(arch, self.best)
-                return arch
-            arch = (
-                self.space.mutate(self.best, self.rng)
-                if self.best is not None
-                else self.space.sample(self.rng)
-            )
-        raise SearchExhausted(f"no unseen architecture near the best after {self.max_tries} tries")
+        """A proposal no controller made (every sampled one had been seen): random, not reinforced.
+
+        Tried in widening circles around the best: ``arch`` itself, then random architectures 1, 2, ...
+        decisions away from the best (``max_tries`` draws at each distance), then any unseen one. Once a
+        long search has tried the whole one-decision neighbourhood of an incumbent it cannot beat, the
+        conservative explorer steps further out rather than stopping.
+        """
+        if self._unseen(arch):
+            return self._fallback_accept(arch)
+        if self.best is not None:
+            for distance in range(1, len(self.decisions) + 1):
+                for _ in range(self.max_tries):
+                    candidate = self.best
+                    for _ in range(distance):
+                        candidate = self.space.mutate(candidate, self.rng)
+                    if self._unseen(candidate):
+                        return self._fallback_accept(candidate)
+        try:
+            return self._fallback_accept(self.space.sample_unseen(self.rng, self.seen))
+        except SearchExhausted:
+            raise SearchExhausted(
+                f"{self.space.name}: no unseen architecture found ({len(self.seen)} proposed)"
+            ) from None
+
+    def _unseen(self, arch: Arch) -> bool:
+        return self.space.key(arch) not in self.seen
+
+    def _fallback_accept(self, arch: Arch) -> Arch:
+        self.seen.add(self.space.key(arch))
+        if self.best is not None and self.lineage is not None:
+            self.lineage(arch, self.best)
+        return arch
 
     def tell(self, arch: Arch, result: Result) -> None:
         with _one_thread():

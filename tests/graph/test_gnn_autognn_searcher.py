@@ -135,3 +135,24 @@ def test_runs_on_nas_bench_graph_through_the_runner_and_resumes(tmp_path):
 def test_bad_options():
     with pytest.raises(ValueError, match="n_init and classes_per_step must be >= 1"):
         AutoGNNSearcher(AutoGNNSpace(), np.random.default_rng(0), n_init=0)
+
+
+def test_steps_further_out_when_the_neighbourhood_of_the_best_is_exhausted():
+    # A small space on an additive landscape: the search soon sits on the optimum with its whole
+    # one-decision neighbourhood tried; it must keep proposing new architectures (further out)
+    # until the space itself is exhausted, never repeating one.
+    choices = {"attention": ("gat", "gcn"), "aggregation": ("sum",), "activation": ("relu", "elu"),
+               "heads": (1,), "hidden": (4, 8)}  # fmt: skip
+    space = AutoGNNSpace(2, choices)
+    ev = SyntheticGNNScore(space, seed=2)
+    searcher = AutoGNNSearcher(space, seed_streams(2)["searcher"], max_tries=20)
+    keys = []
+    from qgnas.core import SearchExhausted
+
+    with pytest.raises(SearchExhausted, match="all .* proposed"):
+        for _ in range(space.size() + 1):
+            arch = searcher.ask()
+            keys.append(space.key(arch))
+            searcher.tell(arch, ev(arch))
+    assert len(keys) == len(set(keys)) == space.size()
+    assert searcher.best_reward == max(ev(a).objective for a in space.enumerate())
