@@ -333,6 +333,14 @@ def _gnn_errors():
     return (DatasetNotFound, InvalidArchitecture, ValueError, FileNotFoundError, ResumeMismatch)
 
 
+def _gnn_call(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` with the GNN commands' input errors turned into one-line usage errors."""
+    try:
+        return fn(*args, **kwargs)
+    except _gnn_errors() as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+
+
 def _space_choices(args: argparse.Namespace) -> dict[str, tuple[int, ...]]:
     """``--heads 1,2,4 --hidden 8,16`` -> Auto-GNN space restrictions (validated by the space)."""
     out = {}
@@ -374,11 +382,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from qgnas.gnn_commands import format_train_report, train_gnn
 
-    try:
-        report = train_gnn(args.arch, args.dataset, args.seeds, args.data_root, epochs=args.epochs,
-                           device=args.device)  # fmt: skip
-    except _gnn_errors() as exc:
-        raise UsageError(str(exc).splitlines()[0]) from None
+    report = _gnn_call(train_gnn, args.arch, args.dataset, args.seeds, args.data_root, epochs=args.epochs,
+                       device=args.device)  # fmt: skip
     print(format_train_report(report))
     return 0
 
@@ -386,10 +391,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_select(args: argparse.Namespace) -> int:
     from qgnas.gnn_commands import format_selection, select_gnn
 
-    try:
-        report = select_gnn(args.dir, args.top, args.seeds, args.data_root, device=args.device)
-    except _gnn_errors() as exc:
-        raise UsageError(str(exc).splitlines()[0]) from None
+    report = _gnn_call(select_gnn, args.dir, args.top, args.seeds, args.data_root, device=args.device)
     print(format_selection(report), end="")
     return 0
 
@@ -397,10 +399,7 @@ def cmd_select(args: argparse.Namespace) -> int:
 def cmd_tune(args: argparse.Namespace) -> int:
     from qgnas.gnn_commands import format_tuning, tune_gnn
 
-    try:
-        report = tune_gnn(args.dir, args.trials, args.seeds, args.data_root, device=args.device)
-    except _gnn_errors() as exc:
-        raise UsageError(str(exc).splitlines()[0]) from None
+    report = _gnn_call(tune_gnn, args.dir, args.trials, args.seeds, args.data_root, device=args.device)
     print(format_tuning(report), end="")
     return 0
 
