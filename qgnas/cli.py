@@ -132,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     sg.add_argument("--seconds", type=_positive_float("--seconds"), default=None, help="wall-clock budget")
     sg.add_argument("--heads", default=None, help="restrict the heads choices, e.g. 1,2,4,8")
     sg.add_argument("--hidden", default=None, help="restrict the hidden-units choices, e.g. 4,8,16,32,64")
+    sg.add_argument(
+        "--repeats", type=_positive_int("--repeats"), default=1,
+        help="train each architecture with this many seeds and score their mean validation accuracy",
+    )  # fmt: skip
 
     train = sub.add_parser("train", help="retrain a found architecture with several seeds")
     train_sub = train.add_subparsers(dest="world", required=True, parser_class=_Parser)
@@ -369,7 +373,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         report = search_gnn(
             args.dataset, args.searcher, args.budget, args.seed, args.out, resume=args.resume,
             data_root=args.data_root, epochs=args.epochs, sharing=args.sharing, layers=args.layers,
-            device=args.device, seconds=args.seconds, choices=_space_choices(args),
+            device=args.device, seconds=args.seconds, choices=_space_choices(args), repeats=args.repeats,
         )  # fmt: skip
     except FileExistsError as exc:
         raise UsageError(f"{exc}; add --resume to continue it") from None

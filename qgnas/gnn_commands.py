@@ -68,6 +68,7 @@ def search_gnn(
     seconds: float | None = None,
     progress: bool = True,
     choices: dict[str, Any] | None = None,
+    repeats: int = 1,
 ) -> dict[str, Any]:
     """Search the Auto-GNN space on ``dataset`` with real training; write ``out/best.json``.
 
@@ -81,6 +82,9 @@ def search_gnn(
         sharing: Auto-GNN's constrained parameter sharing (children inherit and train briefly).
         seconds: optional wall-clock budget.
         choices: restrict fields of the space, e.g. ``{"heads": (1, 2, 4, 8)}`` (see ``AutoGNNSpace``).
+        repeats: train every architecture with seeds ``seed .. seed + repeats - 1`` and score the mean
+            validation accuracy (see ``GNNTrainingEvaluator``); ``select_gnn`` and ``tune_gnn`` then
+            draw their fresh seeds after these.
 
     Returns:
         The content of ``best.json``: the architecture with the best validation accuracy, its
@@ -97,6 +101,7 @@ def search_gnn(
     evaluator = GNNTrainingEvaluator(
         name, layers=layers, epochs=epochs, patience=patience, seed=seed, device=device,
         data_root=data_root, sharing=sharing, store_dir=out / "weights" if sharing else None,
+        repeats=repeats,
     )  # fmt: skip
     space = AutoGNNSpace(layers, choices)  # a bad restriction fails here, before any log is written
     factory = _searcher_factory(searcher, evaluator, sharing)
@@ -104,7 +109,8 @@ def search_gnn(
     runner = Runner(
         space, evaluator, factory, budget=budget, seed=seed, run_dir=out, name=run_name, seconds=seconds,
         config={"task": f"autognn/{name}", "searcher": searcher, "epochs": epochs, "patience": patience,
-                "sharing": sharing, "layers": layers, "device": device, "space": space.name},
+                "sharing": sharing, "layers": layers, "device": device, "space": space.name,
+                "repeats": repeats},
         progress=progress,
     )  # fmt: skip
     outcome = runner.run(resume=resume)
@@ -152,6 +158,13 @@ def _search_log(run_dir: Path) -> tuple[Path, dict[str, Any]]:
     return logs[0], meta
 
 
+def _fresh_seeds(meta: dict[str, Any], count: int) -> list[int]:
+    """``count`` training seeds a search did not use: it trained every architecture with seeds
+    ``seed .. seed + repeats - 1``, so these start at ``seed + repeats``."""
+    first = int(meta.get("seed", 0)) + int(meta.get("config", {}).get("repeats", 1))
+    return list(range(first, first + count))
+
+
 def select_gnn(
     run_dir: str | os.PathLike,
     top: int = 5,
@@ -168,7 +181,7 @@ def select_gnn(
     accuracies (500 nodes on Planetoid) is biased upwards: the winner is partly the luckiest draw.
     Averaging fresh seeds over a short list removes most of that luck. The search's own evaluation is
     not in the average (it is the draw that put the candidate on the list), and test accuracy is
-    recorded but never used to choose. The fresh seeds are ``search seed + 1 .. search seed + seeds``,
+    recorded but never used to choose. The fresh seeds are the ``seeds`` after the search's own ones,
     with the search's epochs and patience. Every training is appended to ``run_dir/selection.jsonl``,
     so a killed selection resumes where it stopped.
 
@@ -205,12 +218,8 @@ def select_gnn(
     path = run_dir / "selection.jsonl"
     # a torn last line from a kill is cut off (that training is redone) before appending
     done = {(row["key"], int(row["seed"])): row for row in read_jsonl(path, repair=True)}
-    todo = [
-        (r, search_seed + k)
-        for r in ranked
-        for k in range(1, seeds + 1)
-        if (r.key, search_seed + k) not in done
-    ]
+    fresh = _fresh_seeds(meta, seeds)
+    todo = [(r, s) for r in ranked for s in fresh if (r.key, s) not in done]
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(todo), desc="select", unit="run", disable=not (progress and sys.stderr.isatty()))
@@ -229,7 +238,7 @@ def select_gnn(
 
     candidates = []
     for record in ranked:
-        rows = [done[(record.key, search_seed + k)] for k in range(1, seeds + 1)]
+        rows = [done[(record.key, s)] for s in fresh]
         val, test = np.array([r["valid"] for r in rows]), np.array([r["test"] for r in rows])
         candidates.append({
             "key": record.key, "arch": record.arch, "search_valid": record.result.objective,
@@ -248,7 +257,7 @@ def select_gnn(
         "key": chosen["key"],
         "valid": chosen["valid_mean"],
         "test": chosen["test_mean"],
-        "selected_by": f"mean validation accuracy over seeds {search_seed + 1}..{search_seed + seeds} "
+        "selected_by": f"mean validation accuracy over seeds {fresh[0]}..{fresh[-1]} "
         f"of the top {len(ranked)} of {len(ok)} searched architectures",
         "candidates": candidates,
         "evaluations": len(ok),
@@ -274,7 +283,7 @@ def tune_gnn(
     mean validation accuracy (see ``qgnas.graph.tuning``); write ``run_dir/tuned.json``.
 
     The architecture is ``selected.json``'s when ``select_gnn`` ran, else ``best.json``'s. Training
-    seeds are ``search seed + 1 .. search seed + seeds`` (fresh, as in ``select_gnn``), epochs and
+    seeds are the ``seeds`` after the search's own (fresh, as in ``select_gnn``), epochs and
     patience the search's; trials go to ``run_dir/tuning.jsonl``, so a killed tuning resumes. The
     written file is an architecture file that ``train_gnn`` reads, schedule included.
     """
@@ -296,7 +305,7 @@ def tune_gnn(
     data = load_planetoid(meta["dataset"], data_root)
     out = tune_training(
         arch, data, run_dir / "tuning.jsonl", trials=trials,
-        seeds=range(search_seed + 1, search_seed + 1 + seeds), seed=search_seed,
+        seeds=_fresh_seeds(search_meta, seeds), seed=search_seed,
         epochs=int(config.get("epochs", 300)), patience=config.get("patience", 100), device=device,
         progress=progress,
     )  # fmt: skip

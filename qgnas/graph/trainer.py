@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -257,6 +258,11 @@ class GNNTrainingEvaluator(Evaluator):
             :func:`train_node_classifier`).
         seed: training seed, the same for every architecture so that results are a function of the
             architecture alone (what search caches and resumes assume).
+        repeats: train each architecture with seeds ``seed .. seed + repeats - 1`` and score the *mean*
+            validation accuracy. One 500-node validation score has a seed-to-seed spread of about one
+            point, as large as the gaps between good architectures, so a one-seed search's incumbent is
+            partly its luckiest draw; a conservative explorer then spends its budget around that draw.
+            ``metrics`` then holds means (``test``, ``epochs``, ``best_epoch``) and ``valid_std``.
         device: ``"cpu"`` or ``"cuda"``.
         data_root: data root (default ``$QGNAS_DATA``, else ``~/.cache/qgnas/data``).
         sharing, shared_epochs, shared_patience, store_size, store_dir: parameter sharing (see above);
@@ -275,6 +281,7 @@ class GNNTrainingEvaluator(Evaluator):
         dropout: float = 0.6,
         batch_norm: bool = False,
         seed: int = 0,
+        repeats: int = 1,
         device: str = "cpu",
         data_root: str | os.PathLike | None = None,
         sharing: bool = False,
@@ -297,12 +304,19 @@ class GNNTrainingEvaluator(Evaluator):
             epochs=epochs, patience=patience, lr=lr, weight_decay=weight_decay, dropout=dropout,
             batch_norm=batch_norm, seed=seed,
         )  # fmt: skip
+        if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+            raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+        self.repeats = repeats
         self.device = str(resolve_device(device))
         self.sharing = bool(sharing)
         self.shared_options = dict(self.train_options, epochs=shared_epochs, patience=shared_patience)
         self.store = WeightStore(store_size, store_dir) if sharing else None
         self._hints: dict[str, GNNArch] = {}
-        self.name = f"autognn-train/{self.dataset_name}" + ("+sharing" if sharing else "")
+        self.name = (
+            f"autognn-train/{self.dataset_name}"
+            + (f"x{repeats}" if repeats > 1 else "")
+            + ("+sharing" if sharing else "")
+        )
 
     @property
     def data(self) -> Any:
@@ -365,18 +379,28 @@ class GNNTrainingEvaluator(Evaluator):
             metrics.update(
                 inherited_layers=inherited, shared=int(bool(init)), brief=int(options is self.shared_options)
             )
-        out = train_node_classifier(arch, self.data, device=self.device, init_state=init,
-                                    keep_state=self.sharing, **options)  # fmt: skip
+        seed = options["seed"]
+        # With sharing every repeat starts from the same inherited weights; the first repeat's trained
+        # weights are the ones stored for later children.
+        runs = [
+            train_node_classifier(arch, self.data, device=self.device, init_state=init,
+                                  keep_state=self.sharing and r == 0, **dict(options, seed=seed + r))
+            for r in range(self.repeats)
+        ]  # fmt: skip
+        out = runs[0]
+        val = float(np.mean([100.0 * r.val_acc for r in runs]))
         if self.store is not None and out.state is not None:
-            self.store.put(self.space.key(arch), arch, 100.0 * out.val_acc, out.state)
+            self.store.put(self.space.key(arch), arch, val, out.state)
         metrics.update(
-            test=100.0 * out.test_acc,
+            test=float(np.mean([100.0 * r.test_acc for r in runs])),
             params=out.params,
-            epochs=out.epochs,
-            best_epoch=out.best_epoch,
-            train_seconds=out.seconds,
+            epochs=float(np.mean([r.epochs for r in runs])) if self.repeats > 1 else out.epochs,
+            best_epoch=float(np.mean([r.best_epoch for r in runs])) if self.repeats > 1 else out.best_epoch,
+            train_seconds=sum(r.seconds for r in runs),
         )
-        return Result(objective=100.0 * out.val_acc, metrics=metrics, seconds=time.perf_counter() - start)
+        if self.repeats > 1:
+            metrics["valid_std"] = float(np.std([100.0 * r.val_acc for r in runs], ddof=1))
+        return Result(objective=val, metrics=metrics, seconds=time.perf_counter() - start)
 
 
 __all__ = ["GNNTrainingEvaluator", "TrainResult", "WeightStore", "resolve_device", "train_node_classifier"]

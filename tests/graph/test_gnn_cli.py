@@ -135,3 +135,16 @@ def test_select_retrains_the_top_candidates_with_fresh_seeds_and_resumes(tmp_pat
     assert len((out / "selection.jsonl").read_text().splitlines()) == 6
     assert "(selected)" in capsys.readouterr().out
     assert main(["select", "gnn", str(tmp_path / "nope")]) == 2
+
+
+def test_select_seeds_come_after_the_seeds_of_a_repeated_search(tmp_path, planetoid_root):
+    from qgnas.gnn_commands import select_gnn
+
+    out = tmp_path / "rep"
+    search_gnn("cora", "random", 2, 3, out, data_root=planetoid_root, repeats=2, **TINY)
+    meta = json.loads((out / "random_seed3.meta.json").read_text())
+    assert meta["config"]["repeats"] == 2
+    # the search trained with seeds 3 and 4, so selection's fresh seeds are 5 and 6
+    report = select_gnn(out, top=1, seeds=2, data_root=planetoid_root, progress=False)
+    rows = [json.loads(line) for line in (out / "selection.jsonl").read_text().splitlines()]
+    assert sorted(r["seed"] for r in rows) == [5, 6] and "seeds 5..6" in report["selected_by"]

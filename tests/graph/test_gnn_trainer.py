@@ -62,6 +62,24 @@ def test_evaluator_result_and_pickling(cora, planetoid_root):
     assert clone._data is None and clone(small_arch("gat")).objective == result.objective
 
 
+def test_evaluator_repeats_score_the_mean_over_consecutive_seeds(cora):
+    arch = small_arch("gcn")
+    runs = [train_node_classifier(arch, cora, epochs=4, seed=s) for s in (7, 8, 9)]
+    result = GNNTrainingEvaluator(cora, epochs=4, seed=7, repeats=3)(arch)
+    assert result.ok, result.message
+    vals = [100.0 * r.val_acc for r in runs]
+    assert result.objective == pytest.approx(sum(vals) / 3, abs=1e-12)
+    assert result.metrics["test"] == pytest.approx(sum(100.0 * r.test_acc for r in runs) / 3, abs=1e-12)
+    assert result.metrics["valid_std"] == pytest.approx(
+        float(torch.tensor(vals, dtype=torch.float64).std()), abs=1e-9
+    )
+    # one repeat is exactly the single training of the search seed
+    assert GNNTrainingEvaluator(cora, epochs=4, seed=8)(arch).objective == vals[1]
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="repeats must be a positive integer"):
+            GNNTrainingEvaluator(cora, repeats=bad)
+
+
 def test_evaluator_records_a_bad_architecture_as_a_failure(cora):
     from qgnas.graph.autognn_space import GNNArch, LayerSpec
 
