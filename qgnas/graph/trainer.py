@@ -387,19 +387,17 @@ class GNNTrainingEvaluator(Evaluator):
                                   keep_state=self.sharing and r == 0, **dict(options, seed=seed + r))
             for r in range(self.repeats)
         ]  # fmt: skip
-        out = runs[0]
-        val = float(np.mean([100.0 * r.val_acc for r in runs]))
+        out, vals = runs[0], [100.0 * r.val_acc for r in runs]
+        val = float(np.mean(vals))
         if self.store is not None and out.state is not None:
             self.store.put(self.space.key(arch), arch, val, out.state)
-        metrics.update(
-            test=float(np.mean([100.0 * r.test_acc for r in runs])),
-            params=out.params,
-            epochs=float(np.mean([r.epochs for r in runs])) if self.repeats > 1 else out.epochs,
-            best_epoch=float(np.mean([r.best_epoch for r in runs])) if self.repeats > 1 else out.best_epoch,
-            train_seconds=sum(r.seconds for r in runs),
-        )
-        if self.repeats > 1:
-            metrics["valid_std"] = float(np.std([100.0 * r.val_acc for r in runs], ddof=1))
+        metrics.update(test=float(np.mean([100.0 * r.test_acc for r in runs])), params=out.params,
+                       epochs=out.epochs, best_epoch=out.best_epoch,
+                       train_seconds=sum(r.seconds for r in runs))  # fmt: skip
+        if self.repeats > 1:  # one repeat keeps its integer epochs; several report means and the spread
+            metrics.update(epochs=float(np.mean([r.epochs for r in runs])),
+                           best_epoch=float(np.mean([r.best_epoch for r in runs])),
+                           valid_std=float(np.std(vals, ddof=1)))  # fmt: skip
         return Result(objective=val, metrics=metrics, seconds=time.perf_counter() - start)
 
 
