@@ -136,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeats", type=_positive_int("--repeats"), default=1,
         help="train each architecture with this many seeds and score their mean validation accuracy",
     )  # fmt: skip
+    sg.add_argument(
+        "--init", type=_positive_int("--init"), default=1,
+        help="autognn: architectures sampled from scratch before exploring from the best of them",
+    )  # fmt: skip
 
     train = sub.add_parser("train", help="retrain a found architecture with several seeds")
     train_sub = train.add_subparsers(dest="world", required=True, parser_class=_Parser)
@@ -374,6 +378,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             args.dataset, args.searcher, args.budget, args.seed, args.out, resume=args.resume,
             data_root=args.data_root, epochs=args.epochs, sharing=args.sharing, layers=args.layers,
             device=args.device, seconds=args.seconds, choices=_space_choices(args), repeats=args.repeats,
+            init=args.init,
         )  # fmt: skip
     except FileExistsError as exc:
         raise UsageError(f"{exc}; add --resume to continue it") from None

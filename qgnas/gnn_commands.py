@@ -27,15 +27,18 @@ from qgnas.core import Runner, Searcher, SearchSpace
 GNN_SEARCHERS: dict[str, str] = {"autognn": "autognn", "graphnas": "reinforce", "random": "random"}
 
 
-def _searcher_factory(name: str, evaluator: Any, sharing: bool):
+def _searcher_factory(name: str, evaluator: Any, sharing: bool, init: int = 1):
     key = name.strip().lower().replace("_", "-")
     if key == "autognn":
         from qgnas.searchers.autognn import AutoGNNSearcher
 
         def make(space: SearchSpace, rng: np.random.Generator) -> Searcher:
-            return AutoGNNSearcher(space, rng, lineage=evaluator.hint_parent if sharing else None)
+            lineage = evaluator.hint_parent if sharing else None
+            return AutoGNNSearcher(space, rng, n_init=init, lineage=lineage)
 
         return make
+    if init != 1:
+        raise ValueError(f"init (starting architectures) applies to the autognn searcher only, not {name!r}")
     from qgnas.searchers import make_searcher, resolve_searcher
 
     registered = GNN_SEARCHERS.get(key) or resolve_searcher(key)  # ValueError names the allowed ones
@@ -69,6 +72,7 @@ def search_gnn(
     progress: bool = True,
     choices: dict[str, Any] | None = None,
     repeats: int = 1,
+    init: int = 1,
 ) -> dict[str, Any]:
     """Search the Auto-GNN space on ``dataset`` with real training; write ``out/best.json``.
 
@@ -85,6 +89,10 @@ def search_gnn(
         repeats: train every architecture with seeds ``seed .. seed + repeats - 1`` and score the mean
             validation accuracy (see ``GNNTrainingEvaluator``); ``select_gnn`` and ``tune_gnn`` then
             draw their fresh seeds after these.
+        init: Auto-GNN only: architectures its controllers sample from scratch before the conservative
+            explorer starts from the best of them (1, the paper's single start, by default). The
+            explorer stays near where it starts, so a poor first draw can hold a whole search (README,
+            Auto-GNN round 3); a few starts cost a few trainings.
 
     Returns:
         The content of ``best.json``: the architecture with the best validation accuracy, its
@@ -104,13 +112,15 @@ def search_gnn(
         repeats=repeats,
     )  # fmt: skip
     space = AutoGNNSpace(layers, choices)  # a bad restriction fails here, before any log is written
-    factory = _searcher_factory(searcher, evaluator, sharing)
+    if init < 1:
+        raise ValueError(f"init must be a positive integer, got {init}")
+    factory = _searcher_factory(searcher, evaluator, sharing, init)
     run_name = f"{searcher.strip().lower()}_seed{seed}"
     runner = Runner(
         space, evaluator, factory, budget=budget, seed=seed, run_dir=out, name=run_name, seconds=seconds,
         config={"task": f"autognn/{name}", "searcher": searcher, "epochs": epochs, "patience": patience,
                 "sharing": sharing, "layers": layers, "device": device, "space": space.name,
-                "repeats": repeats},
+                "repeats": repeats, "init": init},
         progress=progress,
     )  # fmt: skip
     outcome = runner.run(resume=resume)

@@ -56,6 +56,34 @@ def test_clear_errors(tmp_path, planetoid_root):
         train_gnn(bad, "cora", data_root=planetoid_root)
     with pytest.raises(ValueError, match="unknown searcher 'bogus'"):
         search_gnn("cora", "bogus", 1, 0, tmp_path / "x", data_root=planetoid_root, **TINY)
+    with pytest.raises(ValueError, match="autognn searcher only, not 'random'"):
+        search_gnn("cora", "random", 1, 0, tmp_path / "y", data_root=planetoid_root, init=3, **TINY)
+    with pytest.raises(ValueError, match="init must be a positive integer, got 0"):
+        search_gnn("cora", "autognn", 1, 0, tmp_path / "z", data_root=planetoid_root, init=0, **TINY)
+    assert not (tmp_path / "y").exists() or not list((tmp_path / "y").glob("*.jsonl"))
+
+
+def test_search_init_starts_autognn_from_the_best_of_several_draws(tmp_path, planetoid_root):
+    out = tmp_path / "init"
+    search_gnn("cora", "autognn", 4, 0, out, data_root=planetoid_root, init=3,
+               choices={"heads": (1, 2), "hidden": (4, 8)}, **TINY)  # fmt: skip
+    meta = json.loads((out / "autognn_seed0.meta.json").read_text())
+    assert meta["config"]["init"] == 3
+    records = read_log(out / "autognn_seed0.jsonl")
+    start = max(records[:3], key=lambda r: (r.result.objective, -r.index))
+    # the fourth proposal is the explorer's first: one action class away from the best of the three
+    from qgnas.graph.autognn_space import AutoGNNSpace
+    from qgnas.searchers.autognn import action_classes
+
+    space = AutoGNNSpace(2, {"heads": (1, 2), "hidden": (4, 8)})
+    classes = action_classes(space)
+
+    def classes_apart(r1, r2) -> int:
+        a, b = (space.encode(space.from_json(r.arch)) for r in (r1, r2))
+        return len({classes[i] for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y})
+
+    assert max(classes_apart(r, records[0]) for r in records[1:3]) > 1  # drawn from scratch
+    assert classes_apart(records[3], start) == 1  # the explorer's first step
 
 
 def test_report_cuts_searches_at_equal_budget(tmp_path, planetoid_root, capsys):
