@@ -54,3 +54,13 @@ def small_arch(attention: str = "gat", aggregation: str = "sum", activation: str
     )
     first.update(kw)
     return GNNArch((LayerSpec(**first), LayerSpec(attention, aggregation, "linear", 1, None, False)))
+
+
+def changed_classes(space, a, b) -> set[str]:
+    """The action classes (attention, heads, ...) in which architectures ``a`` and ``b`` of ``space`` differ."""
+    from qgnas.searchers.autognn import action_classes
+
+    classes = action_classes(space)
+    return {
+        classes[i] for i, (x, y) in enumerate(zip(space.encode(a), space.encode(b), strict=True)) if x != y
+    }

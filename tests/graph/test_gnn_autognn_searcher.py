@@ -9,6 +9,8 @@ from qgnas.core import Evaluator, Result, Runner, seed_streams
 from qgnas.graph.autognn_space import AutoGNNSpace
 from qgnas.searchers.autognn import AutoGNNSearcher, action_classes
 
+from .conftest import changed_classes
+
 
 class SyntheticGNNScore(Evaluator):
     """A cheap stand-in for training: additive per-choice scores (deterministic in the arch)."""
@@ -61,25 +63,17 @@ def test_proposals_are_small_modifications_of_the_best():
 def test_exploration_starts_from_the_best_of_the_initial_draws():
     space = AutoGNNSpace()
     ev = SyntheticGNNScore(space, seed=2)
-    classes = action_classes(space)
     searcher = AutoGNNSearcher(space, seed_streams(2)["searcher"], n_init=6)
     draws = []
     for _ in range(6):
         arch = searcher.ask()
         draws.append((ev(arch).objective, arch))
         searcher.tell(arch, ev(arch))
-    far = [len({classes[i] for i, (x, y) in enumerate(zip(space.encode(a), space.encode(draws[0][1]), strict=True))
-                if x != y}) for _, a in draws[1:]]  # fmt: skip
+    far = [len(changed_classes(space, a, draws[0][1])) for _, a in draws[1:]]
     assert max(far) > 1  # the draws are from scratch, not modifications of the first
     start = max(draws, key=lambda d: d[0])[1]
     assert searcher.best == start
-    step = searcher.ask()
-    changed = {
-        classes[i]
-        for i, (x, y) in enumerate(zip(space.encode(step), space.encode(start), strict=True))
-        if x != y
-    }
-    assert len(changed) == 1
+    assert len(changed_classes(space, searcher.ask(), start)) == 1
 
 
 def test_conservative_explorer_improves_on_its_start():

@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 
 from qgnas.core import InvalidArchitecture, read_log
-from qgnas.gnn_commands import format_train_report, search_gnn, train_gnn
+from qgnas.gnn_commands import _best, format_train_report, search_gnn, train_gnn
+from qgnas.graph.autognn_space import AutoGNNSpace
+
+from .conftest import changed_classes
 
 TINY = dict(epochs=2, patience=None, progress=False)
 
@@ -70,20 +73,13 @@ def test_search_init_starts_autognn_from_the_best_of_several_draws(tmp_path, pla
     meta = json.loads((out / "autognn_seed0.meta.json").read_text())
     assert meta["config"]["init"] == 3
     records = read_log(out / "autognn_seed0.jsonl")
-    start = max(records[:3], key=lambda r: (r.result.objective, -r.index))
-    # the fourth proposal is the explorer's first: one action class away from the best of the three
-    from qgnas.graph.autognn_space import AutoGNNSpace
-    from qgnas.searchers.autognn import action_classes
-
     space = AutoGNNSpace(2, {"heads": (1, 2), "hidden": (4, 8)})
-    classes = action_classes(space)
-
-    def classes_apart(r1, r2) -> int:
-        a, b = (space.encode(space.from_json(r.arch)) for r in (r1, r2))
-        return len({classes[i] for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y})
-
-    assert max(classes_apart(r, records[0]) for r in records[1:3]) > 1  # drawn from scratch
-    assert classes_apart(records[3], start) == 1  # the explorer's first step
+    arch = {r.index: space.from_json(r.arch) for r in records}
+    start = arch[_best(records[:3]).index]
+    far = [len(changed_classes(space, arch[i], arch[0])) for i in (1, 2)]
+    assert max(far) > 1  # drawn from scratch
+    # the fourth proposal is the explorer's first: one action class away from the best of the three
+    assert len(changed_classes(space, arch[3], start)) == 1
 
 
 def test_report_cuts_searches_at_equal_budget(tmp_path, planetoid_root, capsys):
@@ -115,7 +111,6 @@ def test_report_cuts_searches_at_equal_budget(tmp_path, planetoid_root, capsys):
 def test_select_retrains_the_top_candidates_with_fresh_seeds_and_resumes(tmp_path, planetoid_root, capsys):
     from qgnas.cli import main
     from qgnas.gnn_commands import select_gnn
-    from qgnas.graph.autognn_space import AutoGNNSpace
     from qgnas.graph.trainer import train_node_classifier
 
     out = tmp_path / "random"
