@@ -47,7 +47,9 @@ def parse_arch(text: str) -> GNNArch:
     layers = []
     for part in text.split("->"):
         att, agg, act, heads, hidden, skip = (f.strip() for f in part.split(","))
-        layers.append(LayerSpec(att, agg, act, int(heads), None if hidden == "c" else int(hidden), skip == "1"))
+        layers.append(
+            LayerSpec(att, agg, act, int(heads), None if hidden == "c" else int(hidden), skip == "1")
+        )
     return GNNArch(tuple(layers))
 
 
@@ -66,7 +68,9 @@ def main() -> None:
     if not torch.cuda.is_available():
         raise SystemExit("gnn_gpu.py needs a CUDA device (torch.cuda.is_available() is False)")
     torch.set_num_threads(args.cpu_threads)
-    print(f"# {torch.cuda.get_device_name(0)}, torch {torch.__version__}; CPU timing on {args.cpu_threads} threads")
+    print(
+        f"# {torch.cuda.get_device_name(0)}, torch {torch.__version__}; CPU timing on {args.cpu_threads} threads"
+    )
     print(
         "| dataset | architecture | source | params | CPU s/epoch | CUDA s/epoch | CPU/CUDA "
         f"| CUDA s/training | test, seeds 0-{args.seeds - 1} | valid |"

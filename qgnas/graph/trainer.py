@@ -47,6 +47,8 @@ class TrainResult:
     best_epoch: int  # 1-based epoch whose weights were selected
     inherited: list[str] = field(default_factory=list)  # parameter names initialised from init_state
     state: dict[str, torch.Tensor] | None = field(default=None, repr=False)  # selected weights (CPU)
+    # per-epoch learning curves (``keep_curves=True``): train_loss, val_loss, val_acc, test_acc
+    curves: dict[str, list[float]] | None = field(default=None, repr=False)
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -93,6 +95,7 @@ def train_node_classifier(
     device: str | torch.device | None = "cpu",
     init_state: Mapping[str, torch.Tensor] | None = None,
     keep_state: bool = False,
+    keep_curves: bool = False,
 ) -> TrainResult:
     """Train ``arch`` on ``data`` (a Planetoid dataset or its ``Data``) and evaluate on its masks.
 
@@ -106,6 +109,8 @@ def train_node_classifier(
             match the model's shapes (see ``qgnas.graph.model.inheritable_state``); parameters not in it
             keep their fresh (seeded) initialisation.
         keep_state: return the selected weights (on CPU) in ``TrainResult.state``.
+        keep_curves: return every epoch's train loss, validation loss and accuracy, and test accuracy
+            in ``TrainResult.curves`` (for plots, and for comparing reporting protocols).
     """
     from .model import build_model, count_parameters
 
@@ -134,6 +139,9 @@ def train_node_classifier(
         best = (-1.0, math.inf)  # selected epoch's (val acc, val loss)
         best_test, best_epoch, best_state = 0.0, 0, None
         min_loss, max_acc, waited, epoch = math.inf, -1.0, 0, 0
+        curves: dict[str, list[float]] | None = (
+            {"train_loss": [], "val_loss": [], "val_acc": [], "test_acc": []} if keep_curves else None
+        )
         for epoch in range(1, epochs + 1):
             model.train()
             opt.zero_grad()
@@ -150,6 +158,9 @@ def train_node_classifier(
                 test_acc = float((pred[test] == y[test]).float().mean())
             if not math.isfinite(val_loss):
                 val_loss = math.inf
+            if curves is not None:
+                for name, value in zip(curves, (loss.item(), val_loss, val_acc, test_acc), strict=True):
+                    curves[name].append(value)
             if val_acc >= best[0] and val_loss <= best[1]:
                 best, best_test, best_epoch = (val_acc, val_loss), test_acc, epoch
                 if keep_state:
@@ -170,6 +181,7 @@ def train_node_classifier(
         best_epoch=best_epoch,
         inherited=inherited,
         state=best_state,
+        curves=curves,
     )
 
 

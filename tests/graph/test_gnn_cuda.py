@@ -50,7 +50,8 @@ def test_cuda_training_reaches_the_cpu_accuracy(cora):
     # what must hold is the accuracy: the means over 4 seeds agree within 2 points and both learn Cora
     arch = small_arch("gat", heads=8, hidden=8)
     runs = {
-        dev: [train_node_classifier(arch, cora, seed=s, device=dev) for s in range(4)] for dev in ("cpu", "cuda")
+        dev: [train_node_classifier(arch, cora, seed=s, device=dev) for s in range(4)]
+        for dev in ("cpu", "cuda")
     }
     test = {dev: statistics.mean(r.test_acc for r in rs) for dev, rs in runs.items()}
     assert test["cpu"] > 0.78 and test["cuda"] > 0.78, test

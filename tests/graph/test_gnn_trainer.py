@@ -145,3 +145,17 @@ def test_gat_reaches_published_accuracy_on_cora(cora):
     gat = GNNArch((LayerSpec("gat", "sum", "elu", 8, 8), LayerSpec("gat", "sum", "linear", 1, None)))
     out = train_node_classifier(gat, cora, epochs=300, patience=100, seed=0)
     assert out.test_acc >= 0.81 and out.val_acc >= 0.80  # GAT paper: 83.0 (seed 0 here: 82.8)
+
+
+def test_curves_record_every_epoch_and_agree_with_the_selection(cora):
+    out = train_node_classifier(small_arch("gcn"), cora, epochs=12, patience=None, seed=1, keep_curves=True)
+    assert set(out.curves) == {"train_loss", "val_loss", "val_acc", "test_acc"}
+    assert all(len(v) == out.epochs == 12 for v in out.curves.values())
+    i = out.best_epoch - 1
+    assert (out.curves["val_acc"][i], out.curves["val_loss"][i], out.curves["test_acc"][i]) == (
+        out.val_acc,
+        out.val_loss,
+        out.test_acc,
+    )
+    assert out.curves["train_loss"][-1] < out.curves["train_loss"][0]  # it learns
+    assert train_node_classifier(small_arch("gcn"), cora, epochs=2).curves is None
