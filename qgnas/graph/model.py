@@ -30,6 +30,11 @@ from .autognn_space import GNNArch
 from .layers.resolver import ACTIVATION
 from .layers.search_conv import SearchConv
 
+# torch warns once that sparse CSR support is in beta; the sparse input path relies on it and is tested.
+# One narrow filter at import: a catch_warnings() around every forward would reset Python's registry of
+# shown warnings each time, so every show-once warning elsewhere (PyG's, on CUDA) would repeat per epoch.
+warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta", category=UserWarning)
+
 
 def _identity(x: Tensor) -> Tensor:
     return x
@@ -137,9 +142,9 @@ class GNN(nn.Module):
             return F.dropout(x, p=self.dropout, training=self.training)
         flat, crow, col = self._nonzero[1]
         values = F.dropout(x.reshape(-1).index_select(0, flat), p=self.dropout, training=self.training)
-        with warnings.catch_warnings():  # "sparse CSR support is in beta": it is what we rely on, tested
-            warnings.simplefilter("ignore", UserWarning)
-            return torch.sparse_csr_tensor(crow, col, values, tuple(x.shape))
+        # built valid by construction, so invariant checks are opted out of explicitly (which also
+        # silences torch's "checks are implicitly disabled" warning)
+        return torch.sparse_csr_tensor(crow, col, values, tuple(x.shape), check_invariants=False)
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
         for i, (conv, act) in enumerate(zip(self.convs, self.activations, strict=True)):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -116,3 +118,21 @@ def test_batch_norm_and_skip_weights_are_never_shared():
     assert any(k.startswith("bns.") for k in state) and any(k.startswith("skips.") for k in state)
     shared = inheritable_state(parent, state, parent, c)
     assert shared and all(k.startswith("convs.") for k in shared)
+
+
+def _warn_from_one_place():
+    warnings.warn("a show-once warning from one place", UserWarning, stacklevel=1)
+
+
+def test_forward_passes_leave_the_warning_registry_alone(cora):
+    # a catch_warnings() inside forward() resets Python's registry of shown warnings: every library
+    # warning meant to show once per place (PyG's on CUDA) then repeats on every epoch
+    g = cora[0]
+    model = build_model(small_arch("gcn"), g.num_features, 7)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        _warn_from_one_place()
+        model(g.x, g.edge_index)
+        model(g.x, g.edge_index)
+        _warn_from_one_place()
+    assert [str(w.message) for w in seen] == ["a show-once warning from one place"]
