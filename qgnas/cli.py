@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tg.add_argument("--epochs", type=_positive_int("--epochs"), default=300, help="training epochs")
     tg.add_argument("--device", default="cpu", help="cpu or cuda")
+    tg.add_argument(
+        "--plot", default=None, help="draw every seed's learning curves to this image (e.g. curves.png)"
+    )
 
     select = sub.add_parser(
         "select", help="re-train a search's top architectures with fresh seeds; keep the best mean validation"
@@ -392,7 +395,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from qgnas.gnn_commands import format_train_report, train_gnn
 
     report = _gnn_call(train_gnn, args.arch, args.dataset, args.seeds, args.data_root, epochs=args.epochs,
-                       device=args.device)  # fmt: skip
+                       device=args.device, plot=args.plot)  # fmt: skip
     print(format_train_report(report))
     return 0
 

@@ -396,12 +396,14 @@ def train_gnn(
     epochs: int = 300,
     patience: int | None = 100,
     device: str = "cpu",
+    plot: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
     """Retrain the architecture in ``arch_path`` with seeds ``0..seeds-1``; test accuracy mean and std.
 
     ``dataset`` defaults to the one recorded in the file. The training schedule is the file's
     ``training`` entry when it has one (``tuned.json``), else the default (lr 0.005, weight decay 5e-4,
-    dropout 0.6). Standard deviations are sample ones (ddof=1) over seeds.
+    dropout 0.6). Standard deviations are sample ones (ddof=1) over seeds. With ``plot``, the
+    learning curves of every seed are drawn to that image (PNG, or any format matplotlib writes).
     """
     from qgnas.graph.datasets import load_planetoid, resolve_dataset
     from qgnas.graph.trainer import train_node_classifier
@@ -419,11 +421,17 @@ def train_gnn(
     data = load_planetoid(name, data_root)
     start = time.perf_counter()
     runs = [
-        train_node_classifier(arch, data, epochs=epochs, patience=patience, seed=s, device=device, **training)
+        train_node_classifier(
+            arch, data, epochs=epochs, patience=patience, seed=s, device=device, keep_curves=plot is not None,
+            **training,
+        )
         for s in range(seeds)
-    ]
+    ]  # fmt: skip
+    seconds = time.perf_counter() - start
     test = np.array([100.0 * r.test_acc for r in runs])
     val = np.array([100.0 * r.val_acc for r in runs])
+    if plot is not None:
+        _plot_curves(Path(plot), runs, f"{name}: {arch} ({seeds} seeds)")
 
     return {
         "dataset": name,
@@ -437,8 +445,43 @@ def train_gnn(
         "test": test.tolist(),
         "valid": val.tolist(),
         "params": runs[0].params,
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
+        "plot": None if plot is None else str(plot),
     }
+
+
+def _plot_curves(path: Path, runs: list[Any], title: str) -> None:
+    """Accuracy (validation, test) and loss (train, validation) per epoch: one thin line per seed, the
+    selected epochs marked. Seeds that stop early simply end earlier."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (acc, loss) = plt.subplots(1, 2, figsize=(11, 4.2))
+    styles = {"val_acc": ("C0", "validation"), "test_acc": ("C1", "test"),
+              "train_loss": ("C2", "train"), "val_loss": ("C0", "validation")}  # fmt: skip
+    for i, run in enumerate(runs):
+        epochs = np.arange(1, len(run.curves["val_acc"]) + 1)
+        for key, ax, scale in (("val_acc", acc, 100), ("test_acc", acc, 100),
+                               ("train_loss", loss, 1), ("val_loss", loss, 1)):  # fmt: skip
+            color, label = styles[key]
+            ax.plot(epochs, scale * np.asarray(run.curves[key]), color=color, lw=0.8, alpha=0.6,
+                    label=label if i == 0 else None)  # fmt: skip
+        acc.axvline(run.best_epoch, color="0.5", lw=0.6, ls=":", label="selected epoch" if i == 0 else None)
+    acc.set_ylabel("accuracy (%)")
+    acc.set_ylim(bottom=max(0.0, acc.get_ylim()[0]))
+    loss.set_ylabel("cross-entropy")
+    loss.set_yscale("log")
+    for ax in (acc, loss):
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def search_report(run_dir: str | os.PathLike, budget: int | None = None) -> dict[str, Any]:
@@ -545,6 +588,7 @@ def format_train_report(report: dict[str, Any]) -> str:
         f"(valid {fmt(report['valid_mean'])} ± {fmt(report['valid_std'])}) over {report['seeds']} seeds, "
         f"{report['params']} parameters, {report['seconds']:.1f} s; "
         + ", ".join(f"{k} {v:g}" for k, v in report["training"].items())
+        + (f"; curves in {report['plot']}" if report.get("plot") else "")
     )
 
 

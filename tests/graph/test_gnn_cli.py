@@ -47,7 +47,37 @@ def test_train_retrains_with_seeds(tmp_path, planetoid_root):
     ]}}))  # fmt: skip
     report = train_gnn(path, seeds=2, data_root=planetoid_root, epochs=3)
     assert report["seeds"] == 2 and len(report["test"]) == 2 and report["test_std"] >= 0
-    assert "over 2 seeds" in format_train_report(report)
+    assert "over 2 seeds" in format_train_report(report) and report["plot"] is None
+
+
+def test_train_plots_the_learning_curves_through_the_cli(tmp_path, planetoid_root, capsys):
+    from qgnas.cli import main
+
+    path = tmp_path / "best.json"
+    path.write_text(json.dumps({"dataset": "cora", "arch": {"layers": [
+        {"attention": "gcn", "aggregation": "sum", "activation": "relu", "heads": 1, "hidden": 16},
+        {"attention": "gcn", "aggregation": "sum", "activation": "linear", "heads": 1},
+    ]}}))  # fmt: skip
+    png = tmp_path / "plots" / "curves.png"
+    args = [
+        "train",
+        "gnn",
+        "--arch",
+        str(path),
+        "--seeds",
+        "2",
+        "--epochs",
+        "4",
+        "--data-root",
+        str(planetoid_root),
+    ]
+    assert main([*args, "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    first = capsys.readouterr().out
+    assert f"curves in {png}" in first
+    # the curves change nothing the report says
+    assert main(args) == 0
+    assert first.split("s; ")[0].split(" parameters")[0] == capsys.readouterr().out.split(" parameters")[0]
 
 
 def test_clear_errors(tmp_path, planetoid_root):
