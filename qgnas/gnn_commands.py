@@ -470,7 +470,6 @@ def _plot_curves(path: Path, runs: list[Any], title: str) -> None:
                     label=label if i == 0 else None)  # fmt: skip
         acc.axvline(run.best_epoch, color="0.5", lw=0.6, ls=":", label="selected epoch" if i == 0 else None)
     acc.set_ylabel("accuracy (%)")
-    acc.set_ylim(bottom=max(0.0, acc.get_ylim()[0]))
     loss.set_ylabel("cross-entropy")
     loss.set_yscale("log")
     for ax in (acc, loss):
