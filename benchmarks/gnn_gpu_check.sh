@@ -17,13 +17,8 @@
 set -uo pipefail
 out=${1:-${OUT:-gnn-gpu-check}}
 mkdir -p "$out"
-export PYTHONUNBUFFERED=1
-if compgen -G ".whl/*.whl" >/dev/null; then
-    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
-        || { echo "installing the carried wheels failed" >&2; exit 1; }
-    export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
-fi
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+# carried wheels and the uninstalled checkout on PYTHONPATH
+source benchmarks/gpu_env.sh
 [[ -d .data/planetoid/Cora/raw ]] || { echo "no .data/planetoid/Cora/raw: copy shared/data/planetoid there" >&2; exit 1; }
 data=$(mktemp -d)
 cp -r .data/planetoid/* "$data/"

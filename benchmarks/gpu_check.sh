@@ -17,14 +17,9 @@
 set -uo pipefail
 out=${1:-${OUT:-gpu-check}}
 mkdir -p "$out"
-export PYTHONUNBUFFERED=1
-if compgen -G ".whl/*.whl" >/dev/null; then
-    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
-        || { echo "installing the carried wheels failed" >&2; exit 1; }
-    export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
-fi
-# the checkout itself, uninstalled: only qgnas.quantum and the registration in qgnas/__init__ are imported
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+# carried wheels and the uninstalled checkout on PYTHONPATH (only qgnas.quantum and the registration
+# in qgnas/__init__ are imported)
+source benchmarks/gpu_env.sh
 
 status=0
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
