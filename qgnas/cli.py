@@ -153,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--epochs", type=_positive_int("--epochs"), default=300, help="training epochs")
     tg.add_argument("--device", default="cpu", help="cpu or cuda")
     tg.add_argument(
+        "--selection", default="selected", choices=["selected", "gat"],
+        help="epoch selection: 'selected' (ours, the default) or 'gat' (GAT's code; with --epochs 1000 "
+        "it is GAT's protocol)",
+    )  # fmt: skip
+    tg.add_argument(
         "--plot", default=None, help="draw every seed's learning curves to this image (e.g. curves.png)"
     )
 
@@ -395,7 +400,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from qgnas.gnn_commands import format_train_report, train_gnn
 
     report = _gnn_call(train_gnn, args.arch, args.dataset, args.seeds, args.data_root, epochs=args.epochs,
-                       device=args.device, plot=args.plot)  # fmt: skip
+                       device=args.device, plot=args.plot, selection=args.selection)  # fmt: skip
     print(format_train_report(report))
     return 0
 

@@ -397,6 +397,7 @@ def train_gnn(
     patience: int | None = 100,
     device: str = "cpu",
     plot: str | os.PathLike | None = None,
+    selection: str = "selected",
 ) -> dict[str, Any]:
     """Retrain the architecture in ``arch_path`` with seeds ``0..seeds-1``; test accuracy mean and std.
 
@@ -404,9 +405,11 @@ def train_gnn(
     ``training`` entry when it has one (``tuned.json``), else the default (lr 0.005, weight decay 5e-4,
     dropout 0.6). Standard deviations are sample ones (ddof=1) over seeds. With ``plot``, the
     learning curves of every seed are drawn to that image (PNG, or any format matplotlib writes).
+    ``selection`` is the epoch-selection rule (``qgnas.graph.trainer.EpochSelector``): ``"gat"`` with
+    ``epochs`` well above 300 is GAT's own protocol.
     """
     from qgnas.graph.datasets import load_planetoid, resolve_dataset
-    from qgnas.graph.trainer import train_node_classifier
+    from qgnas.graph.trainer import EpochSelector, train_node_classifier
     from qgnas.graph.tuning import check_training
 
     arch, meta = load_arch_file(arch_path)
@@ -418,12 +421,13 @@ def train_gnn(
     name = resolve_dataset(dataset).lower()
     if seeds < 1:
         raise ValueError(f"seeds must be a positive integer, got {seeds}")
+    EpochSelector(patience, selection)  # a bad rule fails before the data loads
     data = load_planetoid(name, data_root)
     start = time.perf_counter()
     runs = [
         train_node_classifier(
             arch, data, epochs=epochs, patience=patience, seed=s, device=device, keep_curves=plot is not None,
-            **training,
+            selection=selection, **training,
         )
         for s in range(seeds)
     ]  # fmt: skip
@@ -437,6 +441,8 @@ def train_gnn(
         "dataset": name,
         "arch": arch.to_json(),
         "training": training,
+        "epochs": epochs,
+        "selection": selection,
         "seeds": seeds,
         "test_mean": float(test.mean()),
         "test_std": _sample_std(test),
@@ -587,6 +593,8 @@ def format_train_report(report: dict[str, Any]) -> str:
         f"(valid {fmt(report['valid_mean'])} ± {fmt(report['valid_std'])}) over {report['seeds']} seeds, "
         f"{report['params']} parameters, {report['seconds']:.1f} s; "
         + ", ".join(f"{k} {v:g}" for k, v in report["training"].items())
+        + (f", up to {report['epochs']} epochs" if report.get("epochs", 300) != 300 else "")
+        + (f", {report['selection']} selection" if report.get("selection", "selected") != "selected" else "")
         + (f"; curves in {report['plot']}" if report.get("plot") else "")
     )
 

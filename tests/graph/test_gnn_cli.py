@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,6 +49,12 @@ def test_train_retrains_with_seeds(tmp_path, planetoid_root):
     report = train_gnn(path, seeds=2, data_root=planetoid_root, epochs=3)
     assert report["seeds"] == 2 and len(report["test"]) == 2 and report["test_std"] >= 0
     assert "over 2 seeds" in format_train_report(report) and report["plot"] is None
+    assert "selection" not in format_train_report(report)  # the default rule and schedule go unsaid
+    gat = train_gnn(path, seeds=1, data_root=planetoid_root, epochs=4, selection="gat")
+    assert (gat["selection"], gat["epochs"]) == ("gat", 4)
+    assert format_train_report(gat).endswith("up to 4 epochs, gat selection")
+    with pytest.raises(ValueError, match="unknown selection rule 'last'"):
+        train_gnn(path, seeds=1, data_root=planetoid_root, epochs=2, selection="last")
 
 
 def test_train_plots_the_learning_curves_through_the_cli(tmp_path, planetoid_root, capsys):
@@ -201,3 +208,27 @@ def test_select_seeds_come_after_the_seeds_of_a_repeated_search(tmp_path, planet
     report = select_gnn(out, top=1, seeds=2, data_root=planetoid_root, progress=False)
     rows = [json.loads(line) for line in (out / "selection.jsonl").read_text().splitlines()]
     assert sorted(r["seed"] for r in rows) == [5, 6] and "seeds 5..6" in report["selected_by"]
+
+
+REFERENCES = sorted((Path(__file__).parents[2] / "experiments" / "configs" / "gnn").glob("*.json"))
+
+
+def test_reference_architectures_ship_and_gat_matches_pyg(tmp_path, planetoid_root):
+    from torch_geometric.nn import GATConv
+
+    from qgnas.gnn_commands import load_arch_file
+    from qgnas.graph.model import build_model, count_parameters
+
+    assert {p.stem for p in REFERENCES} >= {"gat_8x8", "graphnas_cora", "graphnas_citeseer"}
+    for path in REFERENCES:
+        arch, meta = load_arch_file(path)
+        assert meta["source"] and AutoGNNSpace(len(arch.layers)).validate(arch) == arch
+    # GAT's Cora model counts 92,373 weights; PyG's own GATConv pair is the independent count
+    gat, _ = load_arch_file(REFERENCES[[p.stem for p in REFERENCES].index("gat_8x8")])
+    pyg = [GATConv(1433, 8, heads=8), GATConv(64, 7, heads=1)]
+    assert count_parameters(build_model(gat, 1433, 7)) == sum(p.numel() for m in pyg for p in m.parameters())
+    # a reference file has no dataset: train asks for one, then runs
+    with pytest.raises(ValueError, match="records no dataset"):
+        train_gnn(REFERENCES[0], seeds=1, data_root=planetoid_root, epochs=2)
+    report = train_gnn(REFERENCES[0], "cora", seeds=1, data_root=planetoid_root, epochs=2)
+    assert 0 < report["test_mean"] <= 100

@@ -7,7 +7,13 @@ import pickle
 import pytest
 import torch
 
-from qgnas.graph.trainer import GNNTrainingEvaluator, WeightStore, resolve_device, train_node_classifier
+from qgnas.graph.trainer import (
+    EpochSelector,
+    GNNTrainingEvaluator,
+    WeightStore,
+    resolve_device,
+    train_node_classifier,
+)
 
 from .conftest import small_arch
 
@@ -41,6 +47,45 @@ def test_result_fields_and_early_stopping(cora):
     assert 0.0 <= out.val_acc <= 1.0 and 0.0 <= out.test_acc <= 1.0
     assert out.params > 0 and out.seconds > 0 and 1 <= out.best_epoch <= out.epochs <= 60
     assert out.epochs < 60 and out.epochs - out.best_epoch >= 3
+
+
+def test_epoch_selection_rules_on_one_sequence():
+    # both rules need validation accuracy at least and loss at most a reference pair: the selected
+    # epoch's ("selected") or the two running records ("gat", GAT's code, where ties also restart patience)
+    seq = [(0.50, 1.0), (0.60, 0.8), (0.70, 0.9), (0.65, 0.7), (0.70, 0.7), (0.69, 0.75), (0.70, 0.71),
+           (0.68, 0.8), (0.60, 0.9)]  # fmt: skip
+    # fmt: off
+    expected = {
+        "selected": [(True, False), (True, False), (False, False),
+                     (True, False),  # beats the selected pair (0.60, 0.8) but not the 0.70 record
+                     (True, False),  # ties only: selected, but patience 1 of 2
+                     (False, True)],
+        "gat": [(True, False), (True, False), (False, False),
+                (False, False),  # loss record only: not selected, patience restarts
+                (True, False),  # ties both records
+                (False, False),  # no record: patience 1 of 2
+                (False, False),  # ties the accuracy record: patience restarts
+                (False, False), (False, True)],
+    }
+    # fmt: on
+    for rule, steps in expected.items():
+        sel = EpochSelector(patience=2, rule=rule)
+        got = [sel.update(acc, loss) for acc, loss in seq[: len(steps)]]
+        assert got == steps, rule
+    assert EpochSelector(patience=None).update(0.1, 2.0) == (True, False)
+    with pytest.raises(ValueError, match="unknown selection rule 'best'; allowed: selected, gat"):
+        EpochSelector(rule="best")
+
+
+@pytest.mark.parametrize("rule", ["selected", "gat"])
+def test_selected_epoch_agrees_with_the_curves(cora, rule):
+    out = train_node_classifier(small_arch("gat"), cora, epochs=40, seed=1, keep_curves=True, selection=rule)
+    i = out.best_epoch - 1
+    assert (out.curves["val_acc"][i], out.curves["val_loss"][i]) == (out.val_acc, out.val_loss)
+    assert out.curves["test_acc"][i] == out.test_acc
+    if rule == "gat":  # both running records up to the selected epoch
+        assert out.val_acc == max(out.curves["val_acc"][: i + 1])
+        assert out.val_loss == min(out.curves["val_loss"][: i + 1])
 
 
 def test_devices():
