@@ -442,6 +442,7 @@ def train_gnn(
         "arch": arch.to_json(),
         "training": training,
         "epochs": epochs,
+        "patience": patience,
         "selection": selection,
         "seeds": seeds,
         "test_mean": float(test.mean()),
@@ -450,6 +451,7 @@ def train_gnn(
         "valid_std": _sample_std(val),
         "test": test.tolist(),
         "valid": val.tolist(),
+        "epochs_run": [r.epochs for r in runs],
         "params": runs[0].params,
         "seconds": seconds,
         "plot": None if plot is None else str(plot),
@@ -582,6 +584,19 @@ def format_selection(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cap_note(report: dict[str, Any]) -> str:
+    """Say so when trainings ran into the epoch cap before patience stopped them (then more epochs
+    might still have helped)."""
+    if report.get("patience") is None:  # no early stopping: every training runs to the cap by design
+        return ""
+    capped = sum(n >= report["epochs"] for n in report.get("epochs_run", []))
+    return (
+        f"; {capped} of {report['seeds']} trainings reached the {report['epochs']}-epoch cap"
+        if capped
+        else ""
+    )
+
+
 def format_train_report(report: dict[str, Any]) -> str:
     """One line for ``qgnas train gnn``."""
 
@@ -595,6 +610,7 @@ def format_train_report(report: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v:g}" for k, v in report["training"].items())
         + (f", up to {report['epochs']} epochs" if report.get("epochs", 300) != 300 else "")
         + (f", {report['selection']} selection" if report.get("selection", "selected") != "selected" else "")
+        + _cap_note(report)
         + (f"; curves in {report['plot']}" if report.get("plot") else "")
     )
 

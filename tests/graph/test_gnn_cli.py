@@ -52,7 +52,10 @@ def test_train_retrains_with_seeds(tmp_path, planetoid_root):
     assert "selection" not in format_train_report(report)  # the default rule and schedule go unsaid
     gat = train_gnn(path, seeds=1, data_root=planetoid_root, epochs=4, selection="gat")
     assert (gat["selection"], gat["epochs"]) == ("gat", 4)
-    assert format_train_report(gat).endswith("up to 4 epochs, gat selection")
+    assert format_train_report(gat).endswith(
+        "up to 4 epochs, gat selection; 1 of 1 trainings reached the 4-epoch cap"
+    )
+    assert gat["epochs_run"] == [4]
     with pytest.raises(ValueError, match="unknown selection rule 'last'"):
         train_gnn(path, seeds=1, data_root=planetoid_root, epochs=2, selection="last")
 
