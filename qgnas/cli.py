@@ -153,9 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--epochs", type=_positive_int("--epochs"), default=300, help="training epochs")
     tg.add_argument("--device", default="cpu", help="cpu or cuda")
     tg.add_argument(
-        "--selection", default="selected", choices=["selected", "gat"],
-        help="epoch selection: 'selected' (ours, the default) or 'gat' (GAT's code; with --epochs 1000 "
-        "it is GAT's protocol)",
+        "--selection", default="selected",
+        help="epoch selection: selected (ours, the default) or gat (GAT's code; with --epochs 1000 it is "
+        "GAT's protocol)",
     )  # fmt: skip
     tg.add_argument(
         "--plot", default=None, help="draw every seed's learning curves to this image (e.g. curves.png)"
