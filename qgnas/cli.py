@@ -154,8 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--device", default="cpu", help="cpu or cuda")
     tg.add_argument(
         "--selection", default="selected",
-        help="epoch selection: selected (ours, the default) or gat (GAT's code; with --epochs 1000 it is "
-        "GAT's protocol)",
+        help="epoch selection: selected (ours, the default) or gat (GAT's code)",
+    )  # fmt: skip
+    tg.add_argument(
+        "--value-dropout", type=float, default=0.0,
+        help="dropout on each layer's transformed features before aggregation (GAT's code: 0.6); "
+        "GAT's protocol is --epochs 1000 --selection gat --value-dropout 0.6",
     )  # fmt: skip
     tg.add_argument(
         "--plot", default=None, help="draw every seed's learning curves to this image (e.g. curves.png)"
@@ -400,7 +404,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from qgnas.gnn_commands import format_train_report, train_gnn
 
     report = _gnn_call(train_gnn, args.arch, args.dataset, args.seeds, args.data_root, epochs=args.epochs,
-                       device=args.device, plot=args.plot, selection=args.selection)  # fmt: skip
+                       device=args.device, plot=args.plot, selection=args.selection,
+                       value_dropout=args.value_dropout)  # fmt: skip
     print(format_train_report(report))
     return 0
 

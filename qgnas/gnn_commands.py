@@ -398,6 +398,7 @@ def train_gnn(
     device: str = "cpu",
     plot: str | os.PathLike | None = None,
     selection: str = "selected",
+    value_dropout: float = 0.0,
 ) -> dict[str, Any]:
     """Retrain the architecture in ``arch_path`` with seeds ``0..seeds-1``; test accuracy mean and std.
 
@@ -405,8 +406,9 @@ def train_gnn(
     ``training`` entry when it has one (``tuned.json``), else the default (lr 0.005, weight decay 5e-4,
     dropout 0.6). Standard deviations are sample ones (ddof=1) over seeds. With ``plot``, the
     learning curves of every seed are drawn to that image (PNG, or any format matplotlib writes).
-    ``selection`` is the epoch-selection rule (``qgnas.graph.trainer.EpochSelector``): ``"gat"`` with
-    ``epochs`` well above 300 is GAT's own protocol.
+    ``selection`` is the epoch-selection rule (``qgnas.graph.trainer.EpochSelector``) and
+    ``value_dropout`` the dropout on each layer's transformed features (``SearchConv``): ``"gat"``,
+    ``epochs`` well above 300 and ``value_dropout`` equal to the dropout make GAT's own protocol.
     """
     from qgnas.graph.datasets import load_planetoid, resolve_dataset
     from qgnas.graph.trainer import EpochSelector, train_node_classifier
@@ -422,12 +424,14 @@ def train_gnn(
     if seeds < 1:
         raise ValueError(f"seeds must be a positive integer, got {seeds}")
     EpochSelector(patience, selection)  # a bad rule fails before the data loads
+    if not 0.0 <= value_dropout < 1.0:
+        raise ValueError(f"value_dropout={value_dropout} must be in [0, 1)")
     data = load_planetoid(name, data_root)
     start = time.perf_counter()
     runs = [
         train_node_classifier(
             arch, data, epochs=epochs, patience=patience, seed=s, device=device, keep_curves=plot is not None,
-            selection=selection, **training,
+            selection=selection, value_dropout=value_dropout, **training,
         )
         for s in range(seeds)
     ]  # fmt: skip
@@ -444,6 +448,7 @@ def train_gnn(
         "epochs": epochs,
         "patience": patience,
         "selection": selection,
+        "value_dropout": value_dropout,
         "seeds": seeds,
         "test_mean": float(test.mean()),
         "test_std": _sample_std(test),
@@ -610,6 +615,7 @@ def format_train_report(report: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v:g}" for k, v in report["training"].items())
         + (f", up to {report['epochs']} epochs" if report.get("epochs", 300) != 300 else "")
         + (f", {report['selection']} selection" if report.get("selection", "selected") != "selected" else "")
+        + (f", value dropout {report['value_dropout']:g}" if report.get("value_dropout") else "")
         + _cap_note(report)
         + (f"; curves in {report['plot']}" if report.get("plot") else "")
     )

@@ -72,6 +72,8 @@ class GNN(nn.Module):
         dropout: dropout on every layer's input (and on attention coefficients unless
             ``attention_dropout`` is given).
         attention_dropout: dropout on attention coefficients; default ``dropout``.
+        value_dropout: dropout on each layer's transformed features before they are aggregated (GAT's
+            code uses its input rate there; default 0, GraphNAS's layer).
         batch_norm: batch-normalise every layer's input (GraphNAS's option; off by default).
 
     Shapes:
@@ -87,6 +89,7 @@ class GNN(nn.Module):
         dropout: float = 0.6,
         attention_dropout: float | None = None,
         batch_norm: bool = False,
+        value_dropout: float = 0.0,
     ):
         super().__init__()
         self.arch = arch
@@ -104,7 +107,7 @@ class GNN(nn.Module):
             concat = i != last
             conv = SearchConv(
                 width, hidden, heads=spec.heads, concat=concat, attention=spec.attention,
-                aggregation=spec.aggregation, dropout=att_dropout,
+                aggregation=spec.aggregation, dropout=att_dropout, value_dropout=value_dropout,
             )  # fmt: skip
             out_width = hidden * spec.heads if concat else hidden
             if self.bns is not None:
@@ -168,7 +171,7 @@ def _apply(module: nn.Module, x: Tensor) -> Tensor:
 
 def build_model(arch: GNNArch, in_dim: int, out_dim: int, **options) -> GNN:
     """The network for ``arch`` with ``in_dim`` input features and ``out_dim`` classes (see :class:`GNN`
-    for ``options``: dropout=0.6, attention_dropout, batch_norm=False)."""
+    for ``options``: dropout=0.6, attention_dropout, batch_norm=False, value_dropout=0)."""
     from .autognn_space import AutoGNNSpace
 
     arch = AutoGNNSpace(len(arch.layers)).validate(arch)

@@ -142,6 +142,7 @@ def train_node_classifier(
     keep_state: bool = False,
     keep_curves: bool = False,
     selection: str = "selected",
+    value_dropout: float = 0.0,
 ) -> TrainResult:
     """Train ``arch`` on ``data`` (a Planetoid dataset or its ``Data``) and evaluate on its masks.
 
@@ -159,6 +160,8 @@ def train_node_classifier(
             in ``TrainResult.curves`` (for plots, and for comparing reporting protocols).
         selection: ``"selected"`` or ``"gat"``, the epoch-selection and early-stopping rule (see
             :class:`EpochSelector`).
+        value_dropout: dropout on every layer's transformed features before aggregation (see
+            :class:`~qgnas.graph.layers.SearchConv`; GAT's protocol uses ``dropout`` there).
     """
     from .model import build_model, count_parameters
 
@@ -171,7 +174,10 @@ def train_node_classifier(
     devices = [dev.index or 0] if dev.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(int(seed))
-        model = build_model(arch, graph.num_features, num_classes, dropout=dropout, batch_norm=batch_norm)
+        model = build_model(
+            arch, graph.num_features, num_classes, dropout=dropout, batch_norm=batch_norm,
+            value_dropout=value_dropout,
+        )  # fmt: skip
         inherited: list[str] = []
         if init_state:
             missing_unexpected = model.load_state_dict(dict(init_state), strict=False)

@@ -56,6 +56,10 @@ def test_train_retrains_with_seeds(tmp_path, planetoid_root):
         "up to 4 epochs, gat selection; 1 of 1 trainings reached the 4-epoch cap"
     )
     assert gat["epochs_run"] == [4]
+    vd = train_gnn(path, seeds=1, data_root=planetoid_root, epochs=4, value_dropout=0.6)
+    assert ", value dropout 0.6;" in format_train_report(vd) and vd["value_dropout"] == 0.6
+    with pytest.raises(ValueError, match=r"value_dropout=1.2 must be in \[0, 1\)"):
+        train_gnn(path, seeds=1, data_root=planetoid_root, epochs=2, value_dropout=1.2)
     with pytest.raises(ValueError, match="unknown selection rule 'last'"):
         train_gnn(path, seeds=1, data_root=planetoid_root, epochs=2, selection="last")
 

@@ -81,3 +81,23 @@ def test_sparse_csr_input_gives_the_dense_result():
     x = torch.where(x > 1.0, x, torch.zeros_like(x))
     conv = SearchConv(5, 4, heads=2, attention="cos", aggregation="mean").eval()
     torch.testing.assert_close(conv(x.to_sparse_csr(), edge_index), conv(x, edge_index))
+
+
+def test_value_dropout_masks_each_source_once_and_only_while_training():
+    # nodes 1 and 2 have zero features and one neighbour, node 0: with const attention and a sum, each
+    # receives exactly node 0's transformed features, through the same mask (GAT drops seq_fts per node)
+    x = torch.zeros(3, 5)
+    x[0] = torch.randn(5)
+    edge_index = torch.tensor([[0, 0], [1, 2]])
+    conv = SearchConv(5, 4, heads=3, attention="const", aggregation="sum", bias=False, value_dropout=0.5)
+    torch.manual_seed(0)
+    out = conv(x, edge_index)
+    h0 = conv.lin(x[0])
+    torch.testing.assert_close(out[1], out[2])
+    kept = out[1] != 0
+    assert 0 < kept.sum() < 12  # some of the 12 features dropped, some kept (scaled by 2)
+    torch.testing.assert_close(out[1][kept], 2 * h0[kept])
+    conv.eval()
+    torch.testing.assert_close(conv(x, edge_index)[1], h0)
+    with pytest.raises(ValueError, match=r"value_dropout=1.0 must be in \[0, 1\)"):
+        SearchConv(5, 4, value_dropout=1.0)

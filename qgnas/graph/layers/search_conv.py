@@ -57,6 +57,9 @@ class SearchConv(MessagePassing):
         attention: attention type (resolved: ``"gat"``, ``"GAT"``, ``"gat-conv"`` are the same).
         aggregation: ``sum`` (alias ``add``), ``mean``, ``max`` or ``mlp``.
         dropout: dropout rate on the attention coefficients while training.
+        value_dropout: dropout rate on the transformed features :math:`\mathbf{h}_j` that the
+            coefficients weight, after the scores are computed (GAT's code drops ``seq_fts`` there with
+            its input rate; GraphNAS does not). One mask per node and head, shared by all its messages.
         negative_slope: LeakyReLU slope of the ``gat``/``sym-gat`` scores.
         pool_dim: hidden width of the ``mlp`` aggregator's MLP.
         bias: add a learnable bias to the output.
@@ -78,6 +81,7 @@ class SearchConv(MessagePassing):
         negative_slope: float = 0.2,
         pool_dim: int = 128,
         bias: bool = True,
+        value_dropout: float = 0.0,
     ):
         attention, aggregation = ATTENTION(attention), AGGREGATION(aggregation)
         super().__init__(aggr=_REDUCE[aggregation], node_dim=0)
@@ -88,6 +92,10 @@ class SearchConv(MessagePassing):
             )
         self.in_channels, self.out_channels, self.heads = int(in_channels), int(out_channels), int(heads)
         self.concat, self.dropout, self.negative_slope = bool(concat), float(dropout), float(negative_slope)
+        for name, rate in (("dropout", self.dropout), ("value_dropout", float(value_dropout))):
+            if not 0.0 <= rate < 1.0:
+                raise ValueError(f"{name}={rate} must be in [0, 1)")
+        self.value_dropout = float(value_dropout)
         self.lin = nn.Linear(in_channels, heads * out_channels, bias=False)
         # Only the parameters this attention/aggregator uses exist, so two layers have the same
         # parameter names and shapes exactly when they are interchangeable (what weight sharing checks).
@@ -132,6 +140,8 @@ class SearchConv(MessagePassing):
         if self.attention in SOFTMAX_ATTENTIONS:
             alpha = softmax(alpha, edge_index[1], num_nodes=n)
         alpha = F.dropout(alpha, p=self.dropout, training=self.training)
+        if self.value_dropout > 0:  # skipped at 0 so that no random numbers are drawn (same results)
+            h = F.dropout(h, p=self.value_dropout, training=self.training)
         out = self.propagate(edge_index, x=h, alpha=alpha, size=(n, n))  # (N, heads, out)
         out = out.reshape(n, self.heads * self.out_channels) if self.concat else out.mean(dim=1)
         return out if self.bias is None else out + self.bias
