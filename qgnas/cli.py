@@ -140,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--init", type=_positive_int("--init"), default=1,
         help="autognn: architectures sampled from scratch before exploring from the best of them",
     )  # fmt: skip
+    sg.add_argument(
+        "--selection", default="selected",
+        help="epoch selection of every training: selected (ours, the default) or gat (GAT's code)",
+    )  # fmt: skip
+    sg.add_argument(
+        "--value-dropout", type=float, default=0.0,
+        help="dropout on each layer's transformed features before aggregation (GAT's code: 0.6)",
+    )  # fmt: skip
 
     train = sub.add_parser("train", help="retrain a found architecture with several seeds")
     train_sub = train.add_subparsers(dest="world", required=True, parser_class=_Parser)
@@ -150,16 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument(
         "--data-root", default=None, help="Planetoid root (default: $QGNAS_DATA or ~/.cache/qgnas/data)"
     )
-    tg.add_argument("--epochs", type=_positive_int("--epochs"), default=300, help="training epochs")
+    tg.add_argument(
+        "--epochs", type=_positive_int("--epochs"), default=None,
+        help="most training epochs (default: the search's, recorded in the file, else 300)",
+    )  # fmt: skip
     tg.add_argument("--device", default="cpu", help="cpu or cuda")
     tg.add_argument(
-        "--selection", default="selected",
-        help="epoch selection: selected (ours, the default) or gat (GAT's code)",
+        "--selection", default=None,
+        help="epoch selection: selected (ours) or gat (GAT's code); default: the search's, else selected",
     )  # fmt: skip
     tg.add_argument(
-        "--value-dropout", type=float, default=0.0,
-        help="dropout on each layer's transformed features before aggregation (GAT's code: 0.6); "
-        "GAT's protocol is --epochs 1000 --selection gat --value-dropout 0.6",
+        "--value-dropout", type=float, default=None,
+        help="dropout on each layer's transformed features before aggregation (GAT's code: 0.6); default: "
+        "the search's, else 0. GAT's protocol: --epochs 1000 --selection gat --value-dropout 0.6",
     )  # fmt: skip
     tg.add_argument(
         "--plot", default=None, help="draw every seed's learning curves to this image (e.g. curves.png)"
@@ -390,7 +401,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             args.dataset, args.searcher, args.budget, args.seed, args.out, resume=args.resume,
             data_root=args.data_root, epochs=args.epochs, sharing=args.sharing, layers=args.layers,
             device=args.device, seconds=args.seconds, choices=_space_choices(args), repeats=args.repeats,
-            init=args.init,
+            init=args.init, selection=args.selection, value_dropout=args.value_dropout,
         )  # fmt: skip
     except FileExistsError as exc:
         raise UsageError(f"{exc}; add --resume to continue it") from None

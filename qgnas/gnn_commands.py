@@ -73,6 +73,8 @@ def search_gnn(
     choices: dict[str, Any] | None = None,
     repeats: int = 1,
     init: int = 1,
+    selection: str = "selected",
+    value_dropout: float = 0.0,
 ) -> dict[str, Any]:
     """Search the Auto-GNN space on ``dataset`` with real training; write ``out/best.json``.
 
@@ -93,6 +95,9 @@ def search_gnn(
             explorer starts from the best of them (1, the paper's single start, by default). The
             explorer stays near where it starts, so a poor first draw can hold a whole search (README,
             Auto-GNN round 3); a few starts cost a few trainings.
+        selection, value_dropout: the epoch-selection rule and the dropout on transformed features of
+            every training (``train_node_classifier``); with ``epochs=1000``, ``"gat"`` and 0.6 every
+            architecture is trained under GAT's protocol.
 
     Returns:
         The content of ``best.json``: the architecture with the best validation accuracy, its
@@ -109,7 +114,7 @@ def search_gnn(
     evaluator = GNNTrainingEvaluator(
         name, layers=layers, epochs=epochs, patience=patience, seed=seed, device=device,
         data_root=data_root, sharing=sharing, store_dir=out / "weights" if sharing else None,
-        repeats=repeats,
+        repeats=repeats, selection=selection, value_dropout=value_dropout,
     )  # fmt: skip
     space = AutoGNNSpace(layers, choices)  # a bad restriction fails here, before any log is written
     if init < 1:
@@ -120,7 +125,7 @@ def search_gnn(
         space, evaluator, factory, budget=budget, seed=seed, run_dir=out, name=run_name, seconds=seconds,
         config={"task": f"autognn/{name}", "searcher": searcher, "epochs": epochs, "patience": patience,
                 "sharing": sharing, "layers": layers, "device": device, "space": space.name,
-                "repeats": repeats, "init": init},
+                "repeats": repeats, "init": init, "selection": selection, "value_dropout": value_dropout},
         progress=progress,
     )  # fmt: skip
     outcome = runner.run(resume=resume)
@@ -140,6 +145,7 @@ def search_gnn(
         "test": best.result.metrics.get("test"),
         "evaluations": len(outcome.records),
         "search_seconds": outcome.records[-1].elapsed,
+        "protocol": _protocol(runner.config),
         "status": outcome.status,
         "log": str(outcome.log_path),
     }
@@ -147,6 +153,22 @@ def search_gnn(
     tmp.write_text(json.dumps(report, indent=2))
     os.replace(tmp, out / "best.json")
     return report
+
+
+# What a search fixes for every architecture besides the tunable schedule (lr, weight decay, dropout).
+# select and tune repeat it from the search's config, and every file they write records it, so that
+# `train gnn` retrains a found architecture the way it was found unless told otherwise.
+PROTOCOL_DEFAULTS: dict[str, Any] = {
+    "epochs": 300,
+    "patience": 100,
+    "selection": "selected",
+    "value_dropout": 0.0,
+}
+
+
+def _protocol(config: dict[str, Any]) -> dict[str, Any]:
+    """The training protocol recorded in a search's config (older logs: the defaults)."""
+    return {name: config.get(name, default) for name, default in PROTOCOL_DEFAULTS.items()}
 
 
 def _sample_std(a: np.ndarray) -> float:
@@ -192,7 +214,7 @@ def select_gnn(
     Averaging fresh seeds over a short list removes most of that luck. The search's own evaluation is
     not in the average (it is the draw that put the candidate on the list), and test accuracy is
     recorded but never used to choose. The fresh seeds are the ``seeds`` after the search's own ones,
-    with the search's epochs and patience. Every training is appended to ``run_dir/selection.jsonl``,
+    with the search's training protocol (epochs, patience, selection rule, value dropout). Every training is appended to ``run_dir/selection.jsonl``,
     so a killed selection resumes where it stopped.
 
     Returns:
@@ -217,7 +239,7 @@ def select_gnn(
         raise ValueError(f"{log} is not a `qgnas search gnn` log (task {task!r})")
     dataset = task.split("/", 1)[1]
     search_seed = int(meta.get("seed", 0))
-    epochs, patience = int(config.get("epochs", 300)), config.get("patience", 100)
+    protocol = _protocol(config)
     ok = [r for r in read_log(log) if r.result.ok]
     if not ok:
         raise ValueError(f"{log} has no successful evaluation to select from")
@@ -236,9 +258,7 @@ def select_gnn(
     with path.open("a") as fh, bar:
         for record, seed in todo:
             arch = space.from_json(record.arch)
-            res = train_node_classifier(
-                arch, data, epochs=epochs, patience=patience, seed=seed, device=device
-            )
+            res = train_node_classifier(arch, data, seed=seed, device=device, **protocol)
             row = {"key": record.key, "seed": seed, "valid": 100.0 * res.val_acc, "test": 100.0 * res.test_acc,
                    "seconds": res.seconds}  # fmt: skip
             fh.write(json.dumps(row) + "\n")
@@ -272,6 +292,7 @@ def select_gnn(
         "candidates": candidates,
         "evaluations": len(ok),
         "selection_seconds": float(sum(c["seconds"] for c in candidates)),
+        "protocol": protocol,
         "log": str(log),
     }
     tmp = run_dir / "selected.json.tmp"
@@ -293,8 +314,8 @@ def tune_gnn(
     mean validation accuracy (see ``qgnas.graph.tuning``); write ``run_dir/tuned.json``.
 
     The architecture is ``selected.json``'s when ``select_gnn`` ran, else ``best.json``'s. Training
-    seeds are the ``seeds`` after the search's own (fresh, as in ``select_gnn``), epochs and
-    patience the search's; trials go to ``run_dir/tuning.jsonl``, so a killed tuning resumes. The
+    seeds are the ``seeds`` after the search's own (fresh, as in ``select_gnn``), the training protocol
+    the search's; trials go to ``run_dir/tuning.jsonl``, so a killed tuning resumes. The
     written file is an architecture file that ``train_gnn`` reads, schedule included.
     """
     from qgnas.graph.datasets import load_planetoid
@@ -316,8 +337,7 @@ def tune_gnn(
     out = tune_training(
         arch, data, run_dir / "tuning.jsonl", trials=trials,
         seeds=_fresh_seeds(search_meta, seeds), seed=search_seed,
-        epochs=int(config.get("epochs", 300)), patience=config.get("patience", 100), device=device,
-        progress=progress,
+        device=device, progress=progress, **_protocol(config),
     )  # fmt: skip
     report = {
         "dataset": meta["dataset"],
@@ -337,6 +357,7 @@ def tune_gnn(
         f"{len(out['trials'])} trials (trial 0 = the search's schedule)",
         "architecture_from": str(source),
         "tuning_seconds": out["seconds"],
+        "protocol": _protocol(config),
         "trials": out["trials"],
     }
     tmp = run_dir / "tuned.json.tmp"
@@ -393,12 +414,12 @@ def train_gnn(
     seeds: int = 10,
     data_root: str | os.PathLike | None = None,
     *,
-    epochs: int = 300,
+    epochs: int | None = None,
     patience: int | None = 100,
     device: str = "cpu",
     plot: str | os.PathLike | None = None,
-    selection: str = "selected",
-    value_dropout: float = 0.0,
+    selection: str | None = None,
+    value_dropout: float | None = None,
 ) -> dict[str, Any]:
     """Retrain the architecture in ``arch_path`` with seeds ``0..seeds-1``; test accuracy mean and std.
 
@@ -409,6 +430,8 @@ def train_gnn(
     ``selection`` is the epoch-selection rule (``qgnas.graph.trainer.EpochSelector``) and
     ``value_dropout`` the dropout on each layer's transformed features (``SearchConv``): ``"gat"``,
     ``epochs`` well above 300 and ``value_dropout`` equal to the dropout make GAT's own protocol.
+    ``epochs``, ``selection`` and ``value_dropout`` left at ``None`` are the file's ``protocol`` (the
+    search's, recorded by ``search_gnn``, ``select_gnn`` and ``tune_gnn``), else 300, ``"selected"``, 0.
     """
     from qgnas.graph.datasets import load_planetoid, resolve_dataset
     from qgnas.graph.trainer import EpochSelector, train_node_classifier
@@ -423,6 +446,10 @@ def train_gnn(
     name = resolve_dataset(dataset).lower()
     if seeds < 1:
         raise ValueError(f"seeds must be a positive integer, got {seeds}")
+    recorded = _protocol(meta.get("protocol", {}))
+    epochs = int(recorded["epochs"] if epochs is None else epochs)
+    selection = recorded["selection"] if selection is None else selection
+    value_dropout = float(recorded["value_dropout"] if value_dropout is None else value_dropout)
     EpochSelector(patience, selection)  # a bad rule fails before the data loads
     if not 0.0 <= value_dropout < 1.0:
         raise ValueError(f"value_dropout={value_dropout} must be in [0, 1)")

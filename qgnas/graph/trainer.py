@@ -316,8 +316,8 @@ class GNNTrainingEvaluator(Evaluator):
         dataset: ``cora``, ``citeseer``, ``pubmed`` (loaded lazily, see ``load_planetoid``) or an
             already loaded PyG dataset / ``Data``.
         layers: layer count of the space (for validation of incoming architectures).
-        epochs, patience, lr, weight_decay, dropout, batch_norm: training (see
-            :func:`train_node_classifier`).
+        epochs, patience, lr, weight_decay, dropout, batch_norm, selection, value_dropout: training
+            (see :func:`train_node_classifier`).
         seed: training seed, the same for every architecture so that results are a function of the
             architecture alone (what search caches and resumes assume).
         repeats: train each architecture with seeds ``seed .. seed + repeats - 1`` and score the *mean*
@@ -342,6 +342,8 @@ class GNNTrainingEvaluator(Evaluator):
         weight_decay: float = 5e-4,
         dropout: float = 0.6,
         batch_norm: bool = False,
+        selection: str = "selected",
+        value_dropout: float = 0.0,
         seed: int = 0,
         repeats: int = 1,
         device: str = "cpu",
@@ -364,8 +366,9 @@ class GNNTrainingEvaluator(Evaluator):
         self.data_root = data_root
         self.train_options = dict(
             epochs=epochs, patience=patience, lr=lr, weight_decay=weight_decay, dropout=dropout,
-            batch_norm=batch_norm, seed=seed,
+            batch_norm=batch_norm, selection=selection, value_dropout=value_dropout, seed=seed,
         )  # fmt: skip
+        EpochSelector(patience, selection)  # a bad rule fails now, not at the first training
         if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
             raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
         self.repeats = repeats

@@ -119,6 +119,8 @@ def tune_training(
     patience: int | None = 100,
     device: str = "cpu",
     progress: bool = False,
+    selection: str = "selected",
+    value_dropout: float = 0.0,
 ) -> dict[str, Any]:
     """Tune lr, weight decay and dropout of ``arch`` on ``data`` by mean validation accuracy.
 
@@ -129,6 +131,8 @@ def tune_training(
         seeds: training seeds of every trial (the objective is their mean validation accuracy).
         seed: seeds the optimiser.
         n_initial: random trials after the default one, before the GP proposes.
+        epochs, patience, device, selection, value_dropout: fixed for every trial, as the search had
+            them (see ``train_node_classifier``).
 
     Returns:
         ``training`` (the chosen hyper-parameters), its ``valid_mean``/``valid_std``/``test_mean``/
@@ -192,7 +196,15 @@ def tune_training(
             try:
                 runs = [
                     train_node_classifier(
-                        arch, data, epochs=epochs, patience=patience, seed=s, device=device, **training
+                        arch,
+                        data,
+                        epochs=epochs,
+                        patience=patience,
+                        seed=s,
+                        device=device,
+                        selection=selection,
+                        value_dropout=value_dropout,
+                        **training,
                     )  # fmt: skip
                     for s in seeds
                 ]

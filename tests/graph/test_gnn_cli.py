@@ -239,3 +239,32 @@ def test_reference_architectures_ship_and_gat_matches_pyg(tmp_path, planetoid_ro
         train_gnn(REFERENCES[0], seeds=1, data_root=planetoid_root, epochs=2)
     report = train_gnn(REFERENCES[0], "cora", seeds=1, data_root=planetoid_root, epochs=2)
     assert 0 < report["test_mean"] <= 100
+
+
+def test_a_search_protocol_carries_through_select_tune_and_train(tmp_path, planetoid_root):
+    from qgnas.gnn_commands import select_gnn, tune_gnn
+    from qgnas.graph.datasets import load_planetoid
+    from qgnas.graph.trainer import train_node_classifier
+
+    out = tmp_path / "gat-protocol"
+    protocol = {"epochs": 3, "patience": None, "selection": "gat", "value_dropout": 0.6}
+    best = search_gnn("cora", "random", 2, 0, out, data_root=planetoid_root, progress=False, **protocol)
+    assert best["protocol"] == protocol
+    assert {
+        k: json.loads((out / "random_seed0.meta.json").read_text())["config"][k] for k in protocol
+    } == protocol
+    # every training of the search used it: the logged score is what the trainer gives with it
+    record = read_log(out / "random_seed0.jsonl")[0]
+    data = load_planetoid("cora", planetoid_root)
+    arch = AutoGNNSpace().from_json(record.arch)
+    again = train_node_classifier(arch, data, seed=0, **protocol)
+    assert record.result.objective == 100.0 * again.val_acc
+    plain = train_node_classifier(arch, data, seed=0, epochs=3, patience=None)  # deterministic on CPU
+    assert (plain.val_acc, plain.val_loss) != (again.val_acc, again.val_loss)
+    assert select_gnn(out, top=1, seeds=1, data_root=planetoid_root, progress=False)["protocol"] == protocol
+    assert tune_gnn(out, trials=1, seeds=1, data_root=planetoid_root, progress=False)["protocol"] == protocol
+    for name in ("best.json", "selected.json", "tuned.json"):
+        report = train_gnn(out / name, seeds=1, data_root=planetoid_root)  # the file's protocol
+        assert (report["epochs"], report["selection"], report["value_dropout"]) == (3, "gat", 0.6)
+    told = train_gnn(out / "best.json", seeds=1, data_root=planetoid_root, epochs=2, selection="selected")
+    assert (told["epochs"], told["selection"], told["value_dropout"]) == (2, "selected", 0.6)
