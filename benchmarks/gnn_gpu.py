@@ -6,7 +6,7 @@ For each architecture it prints, measured in the same run on the same host:
   CUDA seconds per epoch (from the full trainings), and their ratio;
 - test and validation accuracy, mean ± std over seeds 0..N-1, trained on CUDA with the standard
   schedule (lr 0.005, weight decay 5e-4, dropout 0.6, up to 300 epochs, patience 100), or with
-  ``--epochs 1000 --selection gat`` under GAT's own protocol.
+  ``--epochs 1000 --selection gat --value-dropout 0.6`` under GAT's own protocol.
 
 The architectures are GAT 8x8 (the GAT paper's), the two GraphNAS published for the semi-supervised
 split (GraphNAS's ``eval_scripts/semi/eval_found_gnn.py``: Cora and CiteSeer), and the ones our
@@ -15,7 +15,7 @@ GPU buys per training, and whether the published architectures reach the papers'
 are trained the way our searches train.
 
     python benchmarks/gnn_gpu.py --data-root DIR [--seeds 10] [--datasets cora citeseer]
-        [--epochs 1000 --selection gat]
+        [--epochs 1000 --selection gat --value-dropout 0.6]
 """
 
 from __future__ import annotations
@@ -68,13 +68,15 @@ def main() -> None:
     ap.add_argument("--cpu-threads", type=int, default=2, help="torch threads for the CPU timing")
     ap.add_argument("--epochs", type=int, default=300, help="most epochs of a CUDA training")
     ap.add_argument("--selection", default="selected", help="epoch selection rule: selected or gat")
+    ap.add_argument("--value-dropout", type=float, default=0.0, help="dropout on transformed features")
     args = ap.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("gnn_gpu.py needs a CUDA device (torch.cuda.is_available() is False)")
     torch.set_num_threads(args.cpu_threads)
     print(
         f"# {torch.cuda.get_device_name(0)}, torch {torch.__version__}; CPU timing on {args.cpu_threads} threads;"
-        f" CUDA trainings up to {args.epochs} epochs, {args.selection} selection"
+        f" CUDA trainings up to {args.epochs} epochs, {args.selection} selection,"
+        f" value dropout {args.value_dropout:g}"
     )
     print(
         "| dataset | architecture | source | params | CPU s/epoch | CUDA s/epoch | CPU/CUDA "
@@ -95,8 +97,14 @@ def main() -> None:
                 torch.cuda.synchronize()
                 runs.append(
                     train_node_classifier(
-                        arch, data, seed=seed, device="cuda", epochs=args.epochs, selection=args.selection
-                    )
+                        arch,
+                        data,
+                        seed=seed,
+                        device="cuda",
+                        epochs=args.epochs,
+                        selection=args.selection,
+                        value_dropout=args.value_dropout,
+                    )  # fmt: skip
                 )
             cuda_epoch = sum(r.seconds for r in runs) / sum(r.epochs for r in runs)
             print(
