@@ -214,8 +214,8 @@ def select_gnn(
     Averaging fresh seeds over a short list removes most of that luck. The search's own evaluation is
     not in the average (it is the draw that put the candidate on the list), and test accuracy is
     recorded but never used to choose. The fresh seeds are the ``seeds`` after the search's own ones,
-    with the search's training protocol (epochs, patience, selection rule, value dropout). Every training is appended to ``run_dir/selection.jsonl``,
-    so a killed selection resumes where it stopped.
+    with the search's training protocol (epochs, patience, selection rule, value dropout). Every
+    training is appended to ``run_dir/selection.jsonl``, so a killed selection resumes where it stopped.
 
     Returns:
         The content of ``selected.json``: the chosen architecture, its mean and std of validation and
