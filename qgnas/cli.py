@@ -141,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="autognn: architectures sampled from scratch before exploring from the best of them",
     )  # fmt: skip
     sg.add_argument(
+        "--start", action="append", default=[], metavar="FILE",
+        help="train this architecture file first (repeatable; e.g. experiments/configs/gnn/gat_8x8.json): "
+        "autognn explores from the best of the given ones instead of a random draw",
+    )  # fmt: skip
+    sg.add_argument(
         "--selection", default="selected",
         help="epoch selection of every training: selected (ours, the default) or gat (GAT's code)",
     )  # fmt: skip
@@ -402,6 +407,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             data_root=args.data_root, epochs=args.epochs, sharing=args.sharing, layers=args.layers,
             device=args.device, seconds=args.seconds, choices=_space_choices(args), repeats=args.repeats,
             init=args.init, selection=args.selection, value_dropout=args.value_dropout,
+            start=args.start,
         )  # fmt: skip
     except FileExistsError as exc:
         raise UsageError(f"{exc}; add --resume to continue it") from None

@@ -16,12 +16,13 @@ import math
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qgnas.core import Runner, Searcher, SearchSpace
+from qgnas.core import InvalidArchitecture, Runner, Searcher, SearchSpace
 
 # CLI names -> registered searcher names. "graphnas" is the REINFORCE LSTM controller (GraphNAS's).
 GNN_SEARCHERS: dict[str, str] = {"autognn": "autognn", "graphnas": "reinforce", "random": "random"}
@@ -47,6 +48,16 @@ def _searcher_factory(name: str, evaluator: Any, sharing: bool, init: int = 1):
         return make_searcher(registered, space, rng)
 
     return make_registered
+
+
+def _warm_started(factory: Any, starts: list[Any]) -> Any:
+    """``factory``'s searcher behind a ``WarmStart`` that proposes ``starts`` first."""
+    from qgnas.core import WarmStart
+
+    def make(space: SearchSpace, rng: np.random.Generator) -> Searcher:
+        return WarmStart(factory(space, rng), starts)
+
+    return make
 
 
 def _best(records: list[Any]) -> Any:
@@ -75,6 +86,7 @@ def search_gnn(
     init: int = 1,
     selection: str = "selected",
     value_dropout: float = 0.0,
+    start: Sequence[str | os.PathLike] = (),
 ) -> dict[str, Any]:
     """Search the Auto-GNN space on ``dataset`` with real training; write ``out/best.json``.
 
@@ -98,6 +110,10 @@ def search_gnn(
         selection, value_dropout: the epoch-selection rule and the dropout on transformed features of
             every training (``train_node_classifier``); with ``epochs=1000``, ``"gat"`` and 0.6 every
             architecture is trained under GAT's protocol.
+        start: architecture files (``best.json`` or a bare architecture, e.g.
+            ``experiments/configs/gnn/gat_8x8.json``) trained first, in order (``WarmStart``); Auto-GNN
+            then explores from the best of them instead of from random draws (with ``init`` > the
+            number of files, the remaining starts are drawn). Recorded in the config by key.
 
     Returns:
         The content of ``best.json``: the architecture with the best validation accuracy, its
@@ -119,13 +135,22 @@ def search_gnn(
     space = AutoGNNSpace(layers, choices)  # a bad restriction fails here, before any log is written
     if init < 1:
         raise ValueError(f"init must be a positive integer, got {init}")
+    starts = [load_arch_file(path)[0] for path in start]
+    for path, arch in zip(start, starts, strict=True):
+        try:
+            space.validate(arch)
+        except InvalidArchitecture as exc:
+            raise InvalidArchitecture(f"starting architecture {path}: {exc}") from None
     factory = _searcher_factory(searcher, evaluator, sharing, init)
+    if starts:
+        factory = _warm_started(factory, starts)
     run_name = f"{searcher.strip().lower()}_seed{seed}"
     runner = Runner(
         space, evaluator, factory, budget=budget, seed=seed, run_dir=out, name=run_name, seconds=seconds,
         config={"task": f"autognn/{name}", "searcher": searcher, "epochs": epochs, "patience": patience,
                 "sharing": sharing, "layers": layers, "device": device, "space": space.name,
-                "repeats": repeats, "init": init, "selection": selection, "value_dropout": value_dropout},
+                "repeats": repeats, "init": init, "selection": selection, "value_dropout": value_dropout,
+                "start": [space.key(arch) for arch in starts]},
         progress=progress,
     )  # fmt: skip
     outcome = runner.run(resume=resume)
@@ -392,7 +417,6 @@ def format_tuning(report: dict[str, Any]) -> str:
 
 def load_arch_file(path: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
     """An architecture from ``best.json`` (or a bare architecture JSON) and the file's other fields."""
-    from qgnas.core import InvalidArchitecture
     from qgnas.graph.autognn_space import AutoGNNSpace
 
     path = Path(path)

@@ -5,7 +5,7 @@ This package imports neither the quantum nor the graph world: it defines the pro
 
 from .result import FAILED, OK, Evaluator, Result
 from .runner import Record, ResumeMismatch, Runner, RunOutcome, read_log
-from .searcher import Searcher
+from .searcher import Searcher, WarmStart
 from .seeding import seed_streams, torch_seed
 from .space import ArchGraph, Decision, InvalidArchitecture, SearchExhausted, SearchSpace
 from .task import Task
@@ -26,6 +26,7 @@ __all__ = [
     "SearchSpace",
     "Searcher",
     "Task",
+    "WarmStart",
     "read_log",
     "seed_streams",
     "torch_seed",

@@ -34,3 +34,34 @@ class Searcher(ABC):
     @abstractmethod
     def tell(self, arch: Arch, result: Result) -> None:
         """Report the result of evaluating ``arch`` (a failed result has objective -inf)."""
+
+
+class WarmStart(Searcher):
+    """Propose the given architectures first, then hand over to ``inner``.
+
+    Every result, the given architectures' included, is told to ``inner``, so a searcher that keeps an
+    incumbent starts from the best of them: Auto-GNN's conservative explorer takes them in place of its
+    random first draws, evolution puts them in its population, a policy-gradient controller learns from
+    them as from any other sample. Use it to search around a known design (GAT, a published
+    architecture, an earlier run's best). Replay is deterministic, so a warm-started run resumes like
+    any other.
+    """
+
+    def __init__(self, inner: Searcher, start: list[Arch]):
+        super().__init__(inner.space, inner.rng)
+        self.inner = inner
+        self.name = inner.name
+        self.start = [inner.space.validate(arch) for arch in start]  # InvalidArchitecture names the fault
+        keys = [inner.space.key(arch) for arch in self.start]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"the starting architectures repeat one: {keys}")
+        self._given = 0
+
+    def ask(self) -> Arch:
+        if self._given < len(self.start):
+            self._given += 1
+            return self.start[self._given - 1]
+        return self.inner.ask()
+
+    def tell(self, arch: Arch, result: Result) -> None:
+        self.inner.tell(arch, result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qgnas.core import Evaluator, Result, Runner, seed_streams
+from qgnas.core import Evaluator, InvalidArchitecture, Result, Runner, WarmStart, seed_streams
 from qgnas.graph.autognn_space import AutoGNNSpace
 from qgnas.searchers.autognn import AutoGNNSearcher, action_classes
 
@@ -174,3 +174,28 @@ def test_steps_further_out_when_the_neighbourhood_of_the_best_is_exhausted():
             searcher.tell(arch, ev(arch))
     assert len(keys) == len(set(keys)) == space.size()
     assert searcher.best_reward == max(ev(a).objective for a in space.enumerate())
+
+
+def test_warm_start_gives_its_architectures_first_and_the_explorer_keeps_the_best():
+    space = AutoGNNSpace()
+    ev = SyntheticGNNScore(space)
+    starts = [space.sample(np.random.default_rng(s)) for s in (1, 2, 3)]
+    searcher = WarmStart(AutoGNNSearcher(space, seed_streams(0)["searcher"]), starts)
+    for given in starts:
+        arch = searcher.ask()
+        assert arch == given
+        searcher.tell(arch, ev(arch))
+    best = max(starts, key=lambda a: ev(a).objective)
+    assert searcher.inner.best == best
+    for _ in range(5):  # then only small modifications of the best start (or of a better child)
+        incumbent = searcher.inner.best
+        arch = searcher.ask()
+        assert space.key(arch) not in {space.key(a) for a in starts}
+        assert len(changed_classes(space, arch, incumbent)) == 1
+        searcher.tell(arch, ev(arch))
+    with pytest.raises(ValueError, match="repeat"):
+        WarmStart(AutoGNNSearcher(space, seed_streams(0)["searcher"]), [starts[0], starts[0]])
+    narrow = AutoGNNSpace(2, {"heads": (1,)})
+    wide = next(a for a in starts if a.layers[0].heads != 1)
+    with pytest.raises(InvalidArchitecture, match="heads"):
+        WarmStart(AutoGNNSearcher(narrow, seed_streams(0)["searcher"]), [wide])

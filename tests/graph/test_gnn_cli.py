@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qgnas.core import InvalidArchitecture, read_log
-from qgnas.gnn_commands import _best, format_train_report, search_gnn, train_gnn
+from qgnas.gnn_commands import _best, format_train_report, load_arch_file, search_gnn, train_gnn
 from qgnas.graph.autognn_space import AutoGNNSpace
 
 from .conftest import changed_classes
@@ -124,6 +124,32 @@ def test_search_init_starts_autognn_from_the_best_of_several_draws(tmp_path, pla
     assert max(far) > 1  # drawn from scratch
     # the fourth proposal is the explorer's first: one action class away from the best of the three
     assert len(changed_classes(space, arch[3], start)) == 1
+
+
+def test_search_start_trains_the_given_files_first_and_explores_from_the_best(tmp_path, planetoid_root):
+    configs = Path(__file__).parents[2] / "experiments" / "configs" / "gnn"
+    starts = [configs / "gat_8x16.json", configs / "gat_8x8.json"]
+    out = tmp_path / "start"
+    search_gnn("cora", "autognn", 3, 0, out, data_root=planetoid_root, start=starts, **TINY)
+    space = AutoGNNSpace()
+    records = read_log(out / "autognn_seed0.jsonl")
+    given = [space.key(AutoGNNSpace().validate(load_arch_file(p)[0])) for p in starts]
+    assert [r.key for r in records[:2]] == given
+    meta = json.loads((out / "autognn_seed0.meta.json").read_text())
+    assert meta["config"]["start"] == given
+    arch = [space.from_json(r.arch) for r in records]
+    assert len(changed_classes(space, arch[2], arch[_best(records[:2]).index])) == 1
+    # resuming replays the starts and continues the same run
+    search_gnn("cora", "autognn", 4, 0, out, resume=True, data_root=planetoid_root, start=starts, **TINY)
+    assert [r.key for r in read_log(out / "autognn_seed0.jsonl")[:3]] == [r.key for r in records]
+    # a start outside a restricted space is named, before anything is trained
+    with pytest.raises(InvalidArchitecture, match="gat_8x16.json: .*hidden"):
+        search_gnn("cora", "autognn", 2, 0, tmp_path / "narrow", data_root=planetoid_root,
+                   start=starts[:1], choices={"hidden": (4, 8)}, **TINY)  # fmt: skip
+    assert not list((tmp_path / "narrow").glob("*.jsonl"))
+    with pytest.raises(FileNotFoundError, match="nope.json does not exist"):
+        search_gnn("cora", "autognn", 2, 0, tmp_path / "n", data_root=planetoid_root,
+                   start=[tmp_path / "nope.json"], **TINY)  # fmt: skip
 
 
 def test_report_cuts_searches_at_equal_budget(tmp_path, planetoid_root, capsys):
