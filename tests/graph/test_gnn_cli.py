@@ -150,6 +150,14 @@ def test_search_start_trains_the_given_files_first_and_explores_from_the_best(tm
     with pytest.raises(FileNotFoundError, match="nope.json does not exist"):
         search_gnn("cora", "autognn", 2, 0, tmp_path / "n", data_root=planetoid_root,
                    start=[tmp_path / "nope.json"], **TINY)  # fmt: skip
+    # the CLI flag: the one start of a budget of one is the best, a missing file is a usage error
+    from qgnas.cli import main
+
+    cli = ["search", "gnn", "--dataset", "cora", "--searcher", "autognn", "--budget", "1", "--seed", "0",
+           "--epochs", "2", "--data-root", str(planetoid_root)]  # fmt: skip
+    assert main([*cli, "--start", str(starts[1]), "--out", str(tmp_path / "c")]) == 0
+    assert json.loads((tmp_path / "c" / "best.json").read_text())["key"] == given[1]
+    assert main([*cli, "--start", str(tmp_path / "nope.json"), "--out", str(tmp_path / "d")]) == 2
 
 
 def test_report_cuts_searches_at_equal_budget(tmp_path, planetoid_root, capsys):
