@@ -135,10 +135,10 @@ def search_gnn(
     space = AutoGNNSpace(layers, choices)  # a bad restriction fails here, before any log is written
     if init < 1:
         raise ValueError(f"init must be a positive integer, got {init}")
-    starts = [load_arch_file(path)[0] for path in start]
-    for path, arch in zip(start, starts, strict=True):
+    starts = []
+    for path in start:  # checked here, before anything is trained, so that the error names the file
         try:
-            space.validate(arch)
+            starts.append(space.validate(load_arch_file(path)[0]))
         except InvalidArchitecture as exc:
             raise InvalidArchitecture(f"starting architecture {path}: {exc}") from None
     factory = _searcher_factory(searcher, evaluator, sharing, init)
