@@ -7,6 +7,7 @@
         --seeds 3 --out DIR [--crlqas-runs RUN_DIR ...] [--resume] [--jobs N]
     qgnas search gnn --dataset cora --searcher autognn|graphnas|random --budget N --seed S --out DIR [--resume]
     qgnas select gnn DIR [--top 5] [--seeds 3]      # re-train the top 5 with 3 fresh seeds -> DIR/selected.json
+    qgnas select gnn DIR1 DIR2 --out OUT            # the top 5 of each of several searches -> OUT/selected.json
     qgnas tune gnn DIR [--trials 20] [--seeds 2]    # lr, weight decay, dropout on validation -> DIR/tuned.json
     qgnas train gnn --arch DIR/best.json --dataset cora --seeds 10   # or DIR/selected.json, DIR/tuned.json
     qgnas summarize DIR
@@ -185,9 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
         "select", help="re-train a search's top architectures with fresh seeds; keep the best mean validation"
     )
     select_sub = select.add_subparsers(dest="world", required=True, parser_class=_Parser)
-    sel = select_sub.add_parser("gnn", help="DIR of `qgnas search gnn` -> DIR/selected.json")
-    sel.add_argument("dir", help="search directory (holds one <searcher>_seed<k>.jsonl)")
-    sel.add_argument("--top", type=_positive_int("--top"), default=5, help="candidates by search validation")
+    sel = select_sub.add_parser(
+        "gnn", help="DIR of `qgnas search gnn` -> DIR/selected.json (several DIRs with --out OUT)"
+    )
+    sel.add_argument(
+        "dir", nargs="+", help="search directory (holds one <searcher>_seed<k>.jsonl); several: one list"
+    )
+    sel.add_argument(
+        "--out", default=None, help="where selected.json goes (default: DIR; needed with several DIRs)"
+    )
+    sel.add_argument(
+        "--top", type=_positive_int("--top"), default=5, help="candidates by search validation, per search"
+    )
     sel.add_argument("--seeds", type=_positive_int("--seeds"), default=3, help="fresh training seeds each")
     sel.add_argument(
         "--data-root", default=None, help="Planetoid root (default: $QGNAS_DATA or ~/.cache/qgnas/data)"
@@ -430,7 +440,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_select(args: argparse.Namespace) -> int:
     from qgnas.gnn_commands import format_selection, select_gnn
 
-    report = _gnn_call(select_gnn, args.dir, args.top, args.seeds, args.data_root, device=args.device)
+    dirs = args.dir[0] if len(args.dir) == 1 else args.dir
+    report = _gnn_call(
+        select_gnn, dirs, args.top, args.seeds, args.data_root, device=args.device, out=args.out
+    )
     print(format_selection(report), end="")
     return 0
 

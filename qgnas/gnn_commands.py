@@ -222,39 +222,10 @@ def _fresh_seeds(meta: dict[str, Any], count: int) -> list[int]:
     return list(range(first, first + count))
 
 
-def select_gnn(
-    run_dir: str | os.PathLike,
-    top: int = 5,
-    seeds: int = 3,
-    data_root: str | os.PathLike | None = None,
-    *,
-    device: str = "cpu",
-    progress: bool = True,
-) -> dict[str, Any]:
-    """Re-train a search's ``top`` architectures (by validation) with ``seeds`` fresh seeds; keep the
-    best *mean* validation accuracy; write ``run_dir/selected.json``.
+def _selection_source(run_dir: Path, top: int) -> dict[str, Any]:
+    """One search directory's part of a selection: its dataset, protocol, seeds and top candidates."""
+    from qgnas.core.runner import read_log
 
-    Why: a search trains each architecture once, and the maximum of many single-seed validation
-    accuracies (500 nodes on Planetoid) is biased upwards: the winner is partly the luckiest draw.
-    Averaging fresh seeds over a short list removes most of that luck. The search's own evaluation is
-    not in the average (it is the draw that put the candidate on the list), and test accuracy is
-    recorded but never used to choose. The fresh seeds are the ``seeds`` after the search's own ones,
-    with the search's training protocol (epochs, patience, selection rule, value dropout). Every
-    training is appended to ``run_dir/selection.jsonl``, so a killed selection resumes where it stopped.
-
-    Returns:
-        The content of ``selected.json``: the chosen architecture, its mean and std of validation and
-        test accuracy (%) over the fresh seeds, every candidate's figures, and the selection's time
-        (``selection_seconds``, to add to the search's for the total search cost).
-    """
-    from qgnas.core.runner import read_jsonl, read_log
-    from qgnas.graph.autognn_space import AutoGNNSpace
-    from qgnas.graph.datasets import load_planetoid
-    from qgnas.graph.trainer import train_node_classifier
-
-    if top < 1 or seeds < 1:
-        raise ValueError(f"top and seeds must be positive integers, got top={top}, seeds={seeds}")
-    run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise FileNotFoundError(f"search directory {run_dir} does not exist")
     log, meta = _search_log(run_dir)
@@ -262,21 +233,85 @@ def select_gnn(
     task = str(config.get("task", ""))
     if not task.startswith("autognn/"):
         raise ValueError(f"{log} is not a `qgnas search gnn` log (task {task!r})")
-    dataset = task.split("/", 1)[1]
-    search_seed = int(meta.get("seed", 0))
-    protocol = _protocol(config)
     ok = [r for r in read_log(log) if r.result.ok]
     if not ok:
         raise ValueError(f"{log} has no successful evaluation to select from")
-    ranked = sorted(ok, key=lambda r: (-r.result.objective, r.index))[:top]
-    space = AutoGNNSpace(int(config.get("layers", 2)))
+    return {
+        "dir": run_dir, "log": log, "meta": meta, "dataset": task.split("/", 1)[1],
+        "layers": int(config.get("layers", 2)), "protocol": _protocol(config), "evaluations": len(ok),
+        "ranked": sorted(ok, key=lambda r: (-r.result.objective, r.index))[:top],
+    }  # fmt: skip
+
+
+def _agreed(sources: list[dict[str, Any]], field: str) -> Any:
+    """The value of ``field`` that every search shares; an error naming each search's value if not."""
+    values = [s[field] for s in sources]
+    if any(v != values[0] for v in values[1:]):
+        found = ", ".join(f"{s['dir']}: {s[field]}" for s in sources)
+        raise ValueError(f"searches selected together must share their {field}; found {found}")
+    return values[0]
+
+
+def select_gnn(
+    run_dir: str | os.PathLike | Sequence[str | os.PathLike],
+    top: int = 5,
+    seeds: int = 3,
+    data_root: str | os.PathLike | None = None,
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+    out: str | os.PathLike | None = None,
+) -> dict[str, Any]:
+    """Re-train a search's ``top`` architectures (by validation) with ``seeds`` fresh seeds; keep the
+    best *mean* validation accuracy; write ``selected.json``.
+
+    Why: a search trains each architecture once, and the maximum of many single-seed validation
+    accuracies (500 nodes on Planetoid) is biased upwards: the winner is partly the luckiest draw.
+    Averaging fresh seeds over a short list removes most of that luck. The search's own evaluation is
+    not in the average (it is the draw that put the candidate on the list), and test accuracy is
+    recorded but never used to choose. The fresh seeds are the ``seeds`` after the search's own ones,
+    with the search's training protocol (epochs, patience, selection rule, value dropout). Every
+    training is appended to ``selection.jsonl``, so a killed selection resumes where it stopped.
+
+    ``run_dir`` may also be several search directories (independent searches of one dataset under one
+    protocol, e.g. with different search seeds): the list is then the ``top`` of *each* search (an
+    architecture found twice counts once), the fresh seeds come after every search's own, and the
+    files go to ``out``, which is then required (with one directory, ``out`` defaults to it).
+
+    Returns:
+        The content of ``selected.json``: the chosen architecture, its mean and std of validation and
+        test accuracy (%) over the fresh seeds, every candidate's figures, and the selection's time
+        (``selection_seconds``, to add to the search's for the total search cost).
+    """
+    from qgnas.core.runner import read_jsonl
+    from qgnas.graph.autognn_space import AutoGNNSpace
+    from qgnas.graph.datasets import load_planetoid
+    from qgnas.graph.trainer import train_node_classifier
+
+    if top < 1 or seeds < 1:
+        raise ValueError(f"top and seeds must be positive integers, got top={top}, seeds={seeds}")
+    dirs = [Path(run_dir)] if isinstance(run_dir, str | os.PathLike) else [Path(d) for d in run_dir]
+    if not dirs or len(set(dirs)) != len(dirs):
+        raise ValueError(f"give one or more distinct search directories, got {[str(d) for d in dirs]}")
+    if out is None and len(dirs) > 1:
+        raise ValueError("selecting across several searches needs an output directory (out=, --out)")
+    out_dir = Path(out) if out is not None else dirs[0]
+    sources = [_selection_source(d, top) for d in dirs]
+    dataset, protocol = _agreed(sources, "dataset"), _agreed(sources, "protocol")
+    space = AutoGNNSpace(_agreed(sources, "layers"))
+    ranked: dict[str, Any] = {}  # key -> record; each search's top, the better search score kept
+    for source in sources:
+        for r in source["ranked"]:
+            if r.key not in ranked or r.result.objective > ranked[r.key].result.objective:
+                ranked[r.key] = r
     data = load_planetoid(dataset, data_root)
 
-    path = run_dir / "selection.jsonl"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "selection.jsonl"
     # a torn last line from a kill is cut off (that training is redone) before appending
     done = {(row["key"], int(row["seed"])): row for row in read_jsonl(path, repair=True)}
-    fresh = _fresh_seeds(meta, seeds)
-    todo = [(r, s) for r in ranked for s in fresh if (r.key, s) not in done]
+    fresh = max((_fresh_seeds(s["meta"], seeds) for s in sources), key=lambda f: f[0])
+    todo = [(r, s) for r in ranked.values() for s in fresh if (r.key, s) not in done]
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(todo), desc="select", unit="run", disable=not (progress and sys.stderr.isatty()))
@@ -292,7 +327,7 @@ def select_gnn(
             bar.update(1)
 
     candidates = []
-    for record in ranked:
+    for record in ranked.values():
         rows = [done[(record.key, s)] for s in fresh]
         val, test = np.array([r["valid"] for r in rows]), np.array([r["test"] for r in rows])
         candidates.append({
@@ -302,27 +337,39 @@ def select_gnn(
             "seconds": float(sum(r["seconds"] for r in rows)),
         })  # fmt: skip
     chosen = max(candidates, key=lambda c: c["valid_mean"])  # max keeps the earlier (better-ranked) on ties
+    config = sources[0]["meta"].get("config", {})
+    evaluations = sum(s["evaluations"] for s in sources)
+    listed = (
+        f"the top {len(ranked)} of {evaluations} searched architectures"
+        if len(sources) == 1
+        else f"the top {top} of each of {len(sources)} searches ({len(ranked)} candidates, "
+        f"{evaluations} searched architectures)"
+    )
     report = {
         "dataset": dataset,
         "space": config.get("space"),
         "searcher": config.get("searcher"),
-        "seed": search_seed,
+        "seed": int(sources[0]["meta"].get("seed", 0)),
         "sharing": bool(config.get("sharing", False)),
         "arch": chosen["arch"],
         "key": chosen["key"],
         "valid": chosen["valid_mean"],
         "test": chosen["test_mean"],
-        "selected_by": f"mean validation accuracy over seeds {fresh[0]}..{fresh[-1]} "
-        f"of the top {len(ranked)} of {len(ok)} searched architectures",
+        "selected_by": f"mean validation accuracy over seeds {fresh[0]}..{fresh[-1]} of {listed}",
         "candidates": candidates,
-        "evaluations": len(ok),
+        "evaluations": evaluations,
         "selection_seconds": float(sum(c["seconds"] for c in candidates)),
         "protocol": protocol,
-        "log": str(log),
+        "log": str(sources[0]["log"]),
     }
-    tmp = run_dir / "selected.json.tmp"
+    if len(sources) > 1:
+        report["searches"] = [
+            {"log": str(s["log"]), "seed": int(s["meta"].get("seed", 0)), "evaluations": s["evaluations"]}
+            for s in sources
+        ]
+    tmp = out_dir / "selected.json.tmp"
     tmp.write_text(json.dumps(report, indent=2))
-    os.replace(tmp, run_dir / "selected.json")
+    os.replace(tmp, out_dir / "selected.json")
     return report
 
 

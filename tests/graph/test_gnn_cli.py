@@ -251,6 +251,56 @@ def test_select_seeds_come_after_the_seeds_of_a_repeated_search(tmp_path, planet
     assert sorted(r["seed"] for r in rows) == [5, 6] and "seeds 5..6" in report["selected_by"]
 
 
+def test_select_across_several_searches_pools_each_top_and_takes_seeds_after_all(
+    tmp_path, planetoid_root, capsys
+):
+    from qgnas.cli import main
+    from qgnas.gnn_commands import select_gnn
+
+    # two independent searches of one dataset and protocol; the second trained two seeds (3 and 4)
+    a, b = tmp_path / "a", tmp_path / "b"
+    search_gnn("cora", "random", 3, 0, a, data_root=planetoid_root, choices={"heads": (1, 2)}, **TINY)
+    search_gnn(
+        "cora", "random", 3, 3, b, data_root=planetoid_root, repeats=2, choices={"heads": (1, 2)}, **TINY
+    )
+    tops = [
+        sorted(read_log(d / log), key=lambda r: (-r.result.objective, r.index))[:2]
+        for d, log in ((a, "random_seed0.jsonl"), (b, "random_seed3.jsonl"))
+    ]
+    with pytest.raises(ValueError, match="needs an output directory"):
+        select_gnn([a, b], top=2, seeds=2, data_root=planetoid_root, progress=False)
+    out = tmp_path / "pooled"
+    report = select_gnn([a, b], top=2, seeds=2, data_root=planetoid_root, progress=False, out=out)
+    # the top 2 of each search, each architecture once
+    keys = list(dict.fromkeys(r.key for top in tops for r in top))
+    assert sorted(c["key"] for c in report["candidates"]) == sorted(keys)
+    # fresh seeds come after every search's own: search b used 3 and 4, so 5 and 6 (not a's 1 and 2)
+    rows = [json.loads(line) for line in (out / "selection.jsonl").read_text().splitlines()]
+    assert sorted({r["seed"] for r in rows}) == [5, 6] and len(rows) == 2 * len(keys)
+    assert [s["seed"] for s in report["searches"]] == [0, 3]
+    assert report["evaluations"] == 6 and "of each of 2 searches" in report["selected_by"]
+    best = max(report["candidates"], key=lambda c: c["valid_mean"])
+    assert report["key"] == best["key"] and json.loads((out / "selected.json").read_text()) == report
+    # nothing is written to the searches' own directories; the pooled file trains like any other
+    assert not (a / "selected.json").exists() and not (b / "selection.jsonl").exists()
+    assert train_gnn(out / "selected.json", seeds=1, data_root=planetoid_root)["epochs"] == 2
+    # the CLI takes several directories and resumes (no training left to do)
+    argv = ["select", "gnn", str(a), str(b), "--out", str(out), "--top", "2", "--seeds", "2"]
+    assert main([*argv, "--data-root", str(planetoid_root)]) == 0
+    assert len((out / "selection.jsonl").read_text().splitlines()) == 2 * len(keys)
+    assert "of each of 2 searches" in capsys.readouterr().out
+    # searches of different datasets or protocols are not pooled: the error names each one's value
+    c = tmp_path / "c"
+    search_gnn("citeseer", "random", 1, 0, c, data_root=planetoid_root, **TINY)
+    with pytest.raises(ValueError, match=r"share their dataset; found .*a: cora, .*c: citeseer"):
+        select_gnn([a, c], top=1, seeds=1, data_root=planetoid_root, progress=False, out=out)
+    d = tmp_path / "d"
+    search_gnn("cora", "random", 1, 0, d, data_root=planetoid_root, progress=False, epochs=3, patience=None)
+    with pytest.raises(ValueError, match="share their protocol"):
+        select_gnn([a, d], top=1, seeds=1, data_root=planetoid_root, progress=False, out=out)
+    assert main(["select", "gnn", str(a), str(b)]) == 2
+
+
 REFERENCES = sorted((Path(__file__).parents[2] / "experiments" / "configs" / "gnn").glob("*.json"))
 
 
