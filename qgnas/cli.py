@@ -440,9 +440,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_select(args: argparse.Namespace) -> int:
     from qgnas.gnn_commands import format_selection, select_gnn
 
-    dirs = args.dir[0] if len(args.dir) == 1 else args.dir
     report = _gnn_call(
-        select_gnn, dirs, args.top, args.seeds, args.data_root, device=args.device, out=args.out
+        select_gnn, args.dir, args.top, args.seeds, args.data_root, device=args.device, out=args.out
     )
     print(format_selection(report), end="")
     return 0
