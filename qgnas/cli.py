@@ -131,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     sg.add_argument("--layers", type=_positive_int("--layers"), default=2, help="GNN layers")
     sg.add_argument("--device", default="cpu", help="cpu or cuda")
     sg.add_argument("--seconds", type=_positive_float("--seconds"), default=None, help="wall-clock budget")
+    sg.add_argument(
+        "--workers", type=_positive_int("--workers"), default=1,
+        help="architectures trained at once, one process and core each (not with --sharing; a resumed "
+        "search keeps its number)",
+    )  # fmt: skip
     sg.add_argument("--heads", default=None, help="restrict the heads choices, e.g. 1,2,4,8")
     sg.add_argument("--hidden", default=None, help="restrict the hidden-units choices, e.g. 4,8,16,32,64")
     sg.add_argument(
@@ -417,7 +422,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             data_root=args.data_root, epochs=args.epochs, sharing=args.sharing, layers=args.layers,
             device=args.device, seconds=args.seconds, choices=_space_choices(args), repeats=args.repeats,
             init=args.init, selection=args.selection, value_dropout=args.value_dropout,
-            start=args.start,
+            start=args.start, workers=args.workers,
         )  # fmt: skip
     except FileExistsError as exc:
         raise UsageError(f"{exc}; add --resume to continue it") from None

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -195,3 +200,130 @@ def test_read_jsonl_ignores_and_repairs_a_torn_last_line(tmp_path):
     path.write_text('{"a": 1}\n{"b": 2}\n')
     assert read_jsonl(path, parse=lambda row: row["a"]) == [1]
     assert read_jsonl(tmp_path / "missing.jsonl") == []
+
+
+class LoggingSumEvaluator(Evaluator):
+    """SumEvaluator for worker processes: each call appends the architecture to a file (a worker's own
+    copy of the evaluator cannot report back through attributes); (5, 5) kills its process."""
+
+    def __init__(self, calls_path):
+        self.calls_path = str(calls_path)
+
+    def _evaluate(self, arch):
+        with open(self.calls_path, "a") as f:
+            f.write("-".join(map(str, sorted(arch))) + "\n")  # the space's key
+        if tuple(arch) == (5, 5):
+            os._exit(3)  # a worker killed mid-training (out of memory, a signal)
+        return Result(objective=float(arch[0] + arch[1]), metrics={"test": float(arch[0] * arch[1])})
+
+
+def _plain_log(records):
+    return [(r.index, r.key, r.result.objective, r.result.status) for r in records]
+
+
+def test_workers_evaluate_batches_at_once_and_reproduce_exactly(tmp_path):
+    runs = [
+        make_runner(
+            tmp_path / d, budget=9, seed=2, evaluator=LoggingSumEvaluator(tmp_path / f"{d}.calls"), workers=2
+        ).run()  # fmt: skip
+        for d in ("a", "b")
+    ]
+    a, b = runs
+    assert _plain_log(a.records) == _plain_log(b.records)  # the same batches, whichever finished first
+    assert [r.index for r in a.records] == list(range(9)) and len({r.key for r in a.records}) == 9
+    assert _plain_log(read_log(a.log_path)) == _plain_log(a.records)  # the log is read in index order
+    for r in a.records:  # each result is the evaluator's, worked out in a worker process
+        x, y = map(int, r.key.split("-"))
+        assert r.result.objective == x + y if r.result.ok else "died" in r.result.message
+    assert sorted((tmp_path / "a.calls").read_text().split()) == sorted(r.key for r in a.records)
+    assert json.loads((tmp_path / "a" / "run.meta.json").read_text())["workers"] == 2
+    # this sampler ignores the results, so the batches change nothing it proposes: the same log as
+    # one worker (a searcher that learns sees two results at a time, and its search differs)
+    one = make_runner(tmp_path / "one", budget=9, seed=2).run()
+    assert _plain_log(one.records) == _plain_log(a.records)
+
+
+def test_workers_resume_a_batch_killed_midway_and_keep_their_number(tmp_path):
+    full = make_runner(tmp_path / "full", budget=12, seed=5,
+                       evaluator=LoggingSumEvaluator(tmp_path / "full.calls"), workers=2).run()  # fmt: skip
+    part = tmp_path / "part"
+    part.mkdir()
+    # killed while evaluation 6 was still training and 7 had finished: the log holds 0-5 and 7
+    lines = [json.dumps(r.to_json()) for r in full.records if r.index < 6 or r.index == 7]
+    (part / "run.jsonl").write_text("\n".join(lines[::-1]) + "\n")  # any order within the file
+    (part / "run.meta.json").write_text((tmp_path / "full" / "run.meta.json").read_text())
+    with pytest.raises(ResumeMismatch, match="written with workers=2; resume it with workers=2, not 1"):
+        make_runner(part, budget=12, seed=5).run(resume=True)
+    calls = tmp_path / "part.calls"
+    resumed = make_runner(part, budget=12, seed=5, evaluator=LoggingSumEvaluator(calls), workers=2).run(
+        resume=True
+    )
+    assert resumed.resumed_from == 7
+    assert sorted(calls.read_text().split()) == sorted(
+        r.key for r in full.records if r.index == 6 or r.index > 7
+    )
+    assert _plain_log(resumed.records) == _plain_log(full.records)
+
+
+def test_a_dead_worker_fails_its_evaluations_and_the_search_goes_on(tmp_path):
+    class Then55(SamplerWithRepeats):
+        """Proposes (5, 5), whose evaluation kills its worker, first."""
+
+        def ask(self):
+            self.asked = getattr(self, "asked", 0) + 1
+            return (5, 5) if self.asked == 1 else super().ask()
+
+    out = make_runner(tmp_path, budget=6, seed=0, factory=Then55, workers=2,
+                      evaluator=LoggingSumEvaluator(tmp_path / "calls")).run()  # fmt: skip
+    assert out.status == "complete" and len(out.records) == 6
+    dead = out.records[0]
+    assert dead.key == "5-5" and not dead.result.ok and "died" in dead.result.message
+    assert all(r.result.ok for r in out.records[2:])  # fresh workers for the next batches
+
+
+def test_workers_need_a_positive_count_and_an_evaluator_that_pickles(tmp_path):
+    with pytest.raises(ValueError, match="workers must be a positive integer, got 0"):
+        make_runner(tmp_path, workers=0)
+    local = lambda arch: Result(objective=1.0)  # noqa: E731
+    with pytest.raises(ValueError, match="workers=2 needs an evaluator that pickles, and function does not"):
+        make_runner(tmp_path, evaluator=local, workers=2).run()
+
+
+def _spawned_children(pid):
+    """Live worker processes (``spawn_main``) whose parent is ``pid``, from /proc."""
+    out = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields["PPid"]) == pid and not fields["State"].startswith("Z") and b"spawn_main" in cmdline:
+            out.append(int(status.parent.name))
+    return out
+
+
+def _alive(pid):
+    try:
+        return not (Path("/proc") / str(pid) / "status").read_text().split("State:\t", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads worker processes from /proc")
+def test_workers_end_when_the_search_is_killed():
+    script = "import time\nfrom qgnas.core.parallel import EvaluationPool\n"
+    script += "list(EvaluationPool(time.sleep, workers=2).evaluate([300, 300]))\n"
+    search = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _spawned_children(search.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(workers) == 2, "the pool should have started two workers"
+    finally:
+        search.kill()  # as kill -9 or the end of a session would
+        search.wait()
+    deadline = time.monotonic() + 20
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(map(_alive, workers)), "orphaned workers kept training"

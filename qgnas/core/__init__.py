@@ -4,7 +4,7 @@ This package imports neither the quantum nor the graph world: it defines the pro
 """
 
 from .result import FAILED, OK, Evaluator, Result
-from .runner import Record, ResumeMismatch, Runner, RunOutcome, read_log
+from .runner import Record, ResumeMismatch, Runner, RunOutcome, read_log, search_seconds
 from .searcher import Searcher, WarmStart
 from .seeding import seed_streams, torch_seed
 from .space import ArchGraph, Decision, InvalidArchitecture, SearchExhausted, SearchSpace
@@ -28,6 +28,7 @@ __all__ = [
     "Task",
     "WarmStart",
     "read_log",
+    "search_seconds",
     "seed_streams",
     "torch_seed",
 ]

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .runner import Record, Runner, read_log
+from .runner import Record, Runner, read_log, search_seconds
 from .task import Task
 
 SUMMARY_COLUMNS = [
@@ -186,7 +186,7 @@ def load_curves(out_dir: str | os.PathLike, budget: int, test_metric: str | None
                 objective=obj,
                 test=test,
                 failed=sum(not r.result.ok for r in records),
-                seconds=records[-1].elapsed,
+                seconds=search_seconds(records),
             )
         )
     return curves

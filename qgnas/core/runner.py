@@ -12,6 +12,13 @@ propose exactly the logged architecture (or a cached repeat), which gets the log
 a new evaluation. Searchers are deterministic given seed and history, so after the replay the searcher
 is in the state it had when the run was killed, and the run continues as if never interrupted. A
 torn last line (killed mid-write) is dropped and that evaluation is redone.
+
+Workers: with ``workers`` = k > 1 the searcher is asked for k new architectures, they are evaluated at
+once in k processes, each is logged as soon as it finishes, and only then are the k results told to the
+searcher, in ask order. The batches are a function of the seed and the history, not of which training
+finished first, so a k-worker run reproduces exactly and resumes by the same replay (a batch the log
+holds part of evaluates the rest). With k = 1 this is the sequential ask, evaluate, tell. A searcher
+sees k results at a time, so runs with different k differ, like runs with different seeds.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .parallel import EvaluationPool
 from .result import Result
 from .searcher import Searcher
 from .seeding import seed_streams
@@ -103,8 +111,15 @@ def read_jsonl(
 
 
 def read_log(path: str | os.PathLike, repair: bool = False) -> list[Record]:
-    """Records of a search's JSONL log (see :func:`read_jsonl` for torn lines and ``repair``)."""
-    return read_jsonl(path, repair, Record.from_json)
+    """Records of a search's JSONL log in evaluation order (see :func:`read_jsonl` for torn lines and
+    ``repair``). A run with several workers writes a batch's records as they finish, so the file may
+    hold them out of order; their ``index`` is the order in which they were proposed."""
+    return sorted(read_jsonl(path, repair, Record.from_json), key=lambda r: r.index)
+
+
+def search_seconds(records: list[Record]) -> float:
+    """Wall seconds the logged search took (the last record to finish, across resumes)."""
+    return max((r.elapsed for r in records), default=0.0)
 
 
 def git_revision() -> str | None:
@@ -148,6 +163,8 @@ class Runner:
         config: anything worth recording next to the log (searcher options, task, ...).
         progress: show a progress bar when stderr is a terminal.
         max_repeats: consecutive cached proposals tolerated before the run is declared stalled.
+        workers: architectures evaluated at once, each in its own process (see ``EvaluationPool``; the
+            evaluator must pickle). A resumed run must use the logged run's number.
     """
 
     def __init__(
@@ -163,6 +180,7 @@ class Runner:
         config: dict[str, Any] | None = None,
         progress: bool = True,
         max_repeats: int = 100_000,
+        workers: int = 1,
     ):
         if not isinstance(budget, int | np.integer) or budget <= 0:
             raise ValueError(f"budget must be a positive integer, got {budget!r}")
@@ -180,6 +198,9 @@ class Runner:
         self.config = dict(config or {})
         self.progress = progress
         self.max_repeats = max_repeats
+        if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
+            raise ValueError(f"workers must be a positive integer, got {workers!r}")
+        self.workers = int(workers)
 
     @property
     def log_path(self) -> Path:
@@ -196,6 +217,7 @@ class Runner:
             "seed": self.seed,
             "budget": self.budget,
             "seconds": self.seconds,
+            "workers": self.workers,
             "config": self.config,
             "status": status,
             "evaluations": n,
@@ -208,6 +230,51 @@ class Runner:
         os.replace(tmp, self.meta_path)
         return meta
 
+    def _check_workers(self) -> None:
+        """A resumed run must batch as the logged one did, or its replay would propose other things."""
+        if not self.meta_path.exists():
+            return
+        try:
+            logged = int(json.loads(self.meta_path.read_text()).get("workers", 1))
+        except (ValueError, TypeError, AttributeError):
+            return  # an unreadable meta file: the replay itself will tell whether the log matches
+        if logged != self.workers:
+            raise ResumeMismatch(
+                f"{self.log_path} was written with workers={logged}; resume it with workers={logged}, "
+                f"not {self.workers} (the number of workers decides which results the searcher has seen "
+                "when it proposes the next architectures)"
+            )
+
+    def _ask_batch(self, searcher: Searcher, cache: dict[str, Result], size: int, repeats: int):
+        """Ask until ``size`` new architectures are proposed (or the searcher stops or stalls).
+
+        Proposals already evaluated in this run are told their cached result at once, as a sequential
+        search would. Returns the proposals to evaluate and tell (in ask order, a repeat within the
+        batch included), the distinct new ones, the stop reason (None, "exhausted", "stalled") and the
+        updated count of consecutive cached proposals.
+        """
+        asked: list[tuple[Any, str]] = []
+        new: dict[str, Any] = {}
+        while len(new) < size:
+            try:
+                arch = searcher.ask()
+            except SearchExhausted:
+                return asked, new, "exhausted", repeats
+            key = self.space.key(arch)
+            if key in cache or key in new:
+                if key in cache:
+                    searcher.tell(arch, cache[key])
+                else:
+                    asked.append((arch, key))  # told with the batch's result
+                repeats += 1
+                if repeats > self.max_repeats:
+                    return asked, new, "stalled", repeats
+                continue
+            repeats = 0
+            asked.append((arch, key))
+            new[key] = arch
+        return asked, new, None, repeats
+
     def run(self, resume: bool = False) -> RunOutcome:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         logged = read_log(self.log_path, repair=resume)
@@ -215,42 +282,22 @@ class Runner:
             raise FileExistsError(
                 f"{self.log_path} already holds {len(logged)} evaluations; resume it or use another directory"
             )
-        if not resume and self.log_path.exists():
+        if resume:
+            self._check_workers()
+        elif self.log_path.exists():
             self.log_path.unlink()  # an empty or torn-only log from a run that never evaluated
 
         streams = seed_streams(self.seed)
         searcher = self.searcher_factory(self.space, streams["searcher"])
         cache: dict[str, Result] = {}
         records: list[Record] = []
-
-        # Replay what the log holds: same proposals, logged results, no evaluation.
-        repeats = 0
-        while len(records) < len(logged):
-            arch = searcher.ask()
-            key = self.space.key(arch)
-            if key in cache:
-                searcher.tell(arch, cache[key])
-                repeats += 1
-                if repeats > self.max_repeats:
-                    raise ResumeMismatch(f"{self.log_path}: replay stalled on cached proposals")
-                continue
-            repeats = 0
-            expected = logged[len(records)]
-            if key != expected.key:
-                raise ResumeMismatch(
-                    f"{self.log_path}: evaluation {len(records)} was {expected.key!r} in the log but the "
-                    f"replayed searcher proposed {key!r}; the code, seed or options differ from the logged run"
-                )
-            cache[key] = expected.result
-            searcher.tell(arch, expected.result)
-            records.append(expected)
-
-        resumed_from = len(records)
+        resumed_from = len(logged)
         self._write_meta("running", resumed_from)
-        offset = records[-1].elapsed if records else 0.0
+        offset = search_seconds(logged)
         start = time.perf_counter()
         status = "complete"
-        best = max((r.result.objective for r in records), default=-float("inf"))
+        best = max((r.result.objective for r in logged), default=-float("inf"))
+        repeats = 0
         from tqdm.auto import tqdm
 
         bar = tqdm(
@@ -260,39 +307,54 @@ class Runner:
             disable=not (self.progress and sys.stderr.isatty()),
             leave=False,
         )
-        with open(self.log_path, "a", encoding="utf-8") as log, bar:
+        pool = EvaluationPool(self.evaluator, self.workers)
+        with pool, open(self.log_path, "a", encoding="utf-8") as log, bar:
             while len(records) < self.budget:
-                elapsed = offset + time.perf_counter() - start
-                if self.seconds is not None and elapsed >= self.seconds:
-                    status = "timeout"
-                    break
-                try:
-                    arch = searcher.ask()
-                except SearchExhausted:
-                    status = "exhausted"
-                    break
-                key = self.space.key(arch)
-                if key in cache:
-                    searcher.tell(arch, cache[key])
-                    repeats += 1
-                    if repeats > self.max_repeats:
-                        status = "stalled"
+                # Replay what the log holds (same proposals, logged results, no evaluation); a batch
+                # the log holds only part of (killed mid-batch) evaluates the rest.
+                replaying = len(records) < len(logged)
+                if not replaying and self.seconds is not None:
+                    if offset + time.perf_counter() - start >= self.seconds:
+                        status = "timeout"
                         break
-                    continue
-                repeats = 0
-                result = self.evaluator(arch)
-                cache[key] = result
-                record = Record(
-                    len(records), key, self.space.to_json(arch), result, offset + time.perf_counter() - start
+                asked, new, stop, repeats = self._ask_batch(
+                    searcher, cache, min(self.workers, self.budget - len(records)), repeats
                 )
-                log.write(json.dumps(record.to_json()) + "\n")
-                log.flush()
-                os.fsync(log.fileno())
-                records.append(record)
-                searcher.tell(arch, result)
-                bar.update(1)
-                if result.objective > best:
-                    best = result.objective
-                    bar.set_postfix(best=f"{best:.4g}", refresh=False)
+                if replaying and stop == "stalled":
+                    raise ResumeMismatch(f"{self.log_path}: replay stalled on cached proposals")
+                results: dict[str, Result] = {}
+                for expected in logged[len(records) : len(records) + len(new)]:
+                    if expected.key not in new:
+                        raise ResumeMismatch(
+                            f"{self.log_path}: evaluation {len(records)} was {expected.key!r} in the log but "
+                            f"the replayed searcher proposed {sorted(new)!r}; the code, seed or options "
+                            "differ from the logged run"
+                        )
+                    results[expected.key] = expected.result
+                    records.append(expected)
+                base = len(records) - len(results)  # the batch's first index
+                todo = [
+                    (base + i, key, arch) for i, (key, arch) in enumerate(new.items()) if key not in results
+                ]
+                for i, result in pool.evaluate([arch for _, _, arch in todo]):
+                    index, key, arch = todo[i]
+                    results[key] = result
+                    elapsed = offset + time.perf_counter() - start
+                    record = Record(index, key, self.space.to_json(arch), result, elapsed)
+                    log.write(json.dumps(record.to_json()) + "\n")
+                    log.flush()
+                    os.fsync(log.fileno())
+                    records.append(record)
+                    bar.update(1)
+                    if result.objective > best:
+                        best = result.objective
+                        bar.set_postfix(best=f"{best:.4g}", refresh=False)
+                records[base:] = sorted(records[base:], key=lambda r: r.index)
+                for arch, key in asked:  # in ask order, whatever order the evaluations finished in
+                    cache[key] = results[key]
+                    searcher.tell(arch, results[key])
+                if stop is not None:
+                    status = stop
+                    break
         meta = self._write_meta(status, len(records))
         return RunOutcome(records, status, self.log_path, resumed_from, meta)

@@ -40,6 +40,20 @@ def test_search_writes_log_and_best_and_resumes(tmp_path, planetoid_root, search
         assert list((out / "weights").glob("*.pt"))
 
 
+def test_search_with_two_workers_reproduces_resumes_and_refuses_sharing(tmp_path, planetoid_root):
+    small = dict(TINY, data_root=planetoid_root, choices={"heads": (1, 2), "hidden": (4, 8)}, workers=2)
+    a = search_gnn("cora", "autognn", 5, 1, tmp_path / "a", **small)
+    search_gnn("cora", "autognn", 3, 1, tmp_path / "b", **small)  # stopped after a batch and a half
+    b = search_gnn("cora", "autognn", 5, 1, tmp_path / "b", resume=True, **small)
+    logs = [read_log(tmp_path / d / "autognn_seed1.jsonl") for d in ("a", "b")]
+    assert [(r.index, r.key, r.result.objective) for r in logs[0]] == [
+        (r.index, r.key, r.result.objective) for r in logs[1]
+    ]
+    assert a["key"] == b["key"] and a["evaluations"] == 5 and a["search_seconds"] > 0
+    with pytest.raises(ValueError, match="parameter sharing needs workers=1, got workers=2"):
+        search_gnn("cora", "autognn", 2, 0, tmp_path / "c", sharing=True, **small)
+
+
 def test_train_retrains_with_seeds(tmp_path, planetoid_root):
     path = tmp_path / "best.json"
     path.write_text(json.dumps({"dataset": "cora", "arch": {"layers": [
