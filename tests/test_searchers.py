@@ -41,6 +41,7 @@ def run(
     resume: bool = False,
     evaluator: ToyEvaluator | None = None,
     keep: list[Searcher] | None = None,
+    workers: int = 1,
     **options,
 ) -> RunOutcome:
     """One Runner run of searcher ``name`` on the toy space; ``keep`` receives the searcher."""
@@ -54,7 +55,9 @@ def run(
             keep.append(searcher)
         return searcher
 
-    runner = Runner(space, evaluator, factory, budget=budget, seed=seed, run_dir=run_dir, progress=False)
+    runner = Runner(
+        space, evaluator, factory, budget=budget, seed=seed, run_dir=run_dir, progress=False, workers=workers
+    )
     return runner.run(resume=resume)
 
 
@@ -113,6 +116,24 @@ def test_resume_continues_like_an_uninterrupted_run(name, tmp_path):
         r.to_json() | {"elapsed": 0} for r in whole.records
     ]
     assert log_lines(resumed.log_path) == log_lines(whole.log_path)
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHERS))
+def test_two_workers_search_distinct_reproduce_and_resume_mid_batch(name, tmp_path):
+    """Asked twice before being told twice, every searcher still proposes distinct valid architectures,
+    and a run cut after 7 evaluations (inside a batch of two) resumes into the uninterrupted run."""
+    space = ToySpace()
+    whole = run(name, tmp_path / "whole", budget=20, workers=2)
+    assert whole.status == "complete" and len({r.key for r in whole.records}) == 20
+    assert all(space.key(space.from_json(r.arch)) == r.key for r in whole.records)
+    again = run(name, tmp_path / "again", budget=20, workers=2)
+    part = run(name, tmp_path / "part", budget=7, workers=2)
+    resumed = run(name, tmp_path / "part", budget=20, resume=True, workers=2)
+    assert resumed.resumed_from == 7
+    plain = [r.to_json() | {"elapsed": 0} for r in whole.records]
+    assert [r.to_json() | {"elapsed": 0} for r in again.records] == plain
+    assert [r.to_json() | {"elapsed": 0} for r in resumed.records] == plain
+    assert len(part.records) == 7
 
 
 @pytest.mark.parametrize("name", sorted(SEARCHERS))

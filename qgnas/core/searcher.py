@@ -8,6 +8,9 @@ Every searcher, from random sampling to an RL controller, is driven the same way
 A searcher draws all its randomness from the ``numpy.random.Generator`` it is given (torch-based ones
 seed a private ``torch.Generator`` from it), so a run is reproduced exactly by replaying its log:
 that is how the Runner resumes, and why ``ask`` must be a pure function of the seed and the history.
+
+A Runner with several workers asks for a batch of architectures before it tells their results (in ask
+order), so ``ask`` must not assume that its previous proposal has been told.
 """
 
 from __future__ import annotations
