@@ -186,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument(
         "--plot", default=None, help="draw every seed's learning curves to this image (e.g. curves.png)"
     )
+    tg.add_argument(
+        "--workers", type=_positive_int("--workers"), default=1,
+        help="seeds trained at once, one process each (the results do not depend on it)",
+    )  # fmt: skip
 
     select = sub.add_parser(
         "select", help="re-train a search's top architectures with fresh seeds; keep the best mean validation"
@@ -208,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-root", default=None, help="Planetoid root (default: $QGNAS_DATA or ~/.cache/qgnas/data)"
     )
     sel.add_argument("--device", default="cpu", help="cpu or cuda")
+    sel.add_argument(
+        "--workers", type=_positive_int("--workers"), default=1,
+        help="trainings at once, one process each (the results do not depend on it)",
+    )  # fmt: skip
 
     tune = sub.add_parser(
         "tune", help="tune the training schedule of a search's chosen architecture on validation accuracy"
@@ -437,7 +445,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     report = _gnn_call(train_gnn, args.arch, args.dataset, args.seeds, args.data_root, epochs=args.epochs,
                        device=args.device, plot=args.plot, selection=args.selection,
-                       value_dropout=args.value_dropout)  # fmt: skip
+                       value_dropout=args.value_dropout, workers=args.workers)  # fmt: skip
     print(format_train_report(report))
     return 0
 
@@ -446,7 +454,14 @@ def cmd_select(args: argparse.Namespace) -> int:
     from qgnas.gnn_commands import format_selection, select_gnn
 
     report = _gnn_call(
-        select_gnn, args.dir, args.top, args.seeds, args.data_root, device=args.device, out=args.out
+        select_gnn,
+        args.dir,
+        args.top,
+        args.seeds,
+        args.data_root,
+        device=args.device,
+        out=args.out,
+        workers=args.workers,
     )
     print(format_selection(report), end="")
     return 0

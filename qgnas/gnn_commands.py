@@ -16,7 +16,8 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -262,6 +263,41 @@ def _agreed(sources: list[dict[str, Any]], field: str) -> Any:
     return values[0]
 
 
+@dataclass(frozen=True)
+class _Training:
+    """Trains one ``(architecture, seed)`` job on a named Planetoid dataset: the unit that ``select``
+    and ``train`` hand to ``EvaluationPool`` workers (a module-level class, so that it pickles; each
+    worker loads the dataset once, through ``load_planetoid``'s cache)."""
+
+    dataset: str
+    data_root: str | None
+    options: dict[str, Any]  # train_node_classifier's keywords besides the seed
+
+    def __call__(self, job: tuple[Any, int]) -> Any:
+        from qgnas.graph.datasets import load_planetoid
+        from qgnas.graph.trainer import train_node_classifier
+
+        arch, seed = job
+        return train_node_classifier(
+            arch, load_planetoid(self.dataset, self.data_root), seed=seed, **self.options
+        )
+
+
+def _trainings(training: _Training, jobs: list[tuple[Any, int]], workers: int) -> Iterator[tuple[int, Any]]:
+    """``(position in jobs, train_node_classifier's result)`` for every job, each as soon as it is done,
+    with ``workers`` processes. Seeded trainings give the same results whatever ``workers`` is (one
+    torch thread each)."""
+    from qgnas.core import Result
+    from qgnas.core.parallel import EvaluationPool
+
+    with EvaluationPool(training, workers) as pool:
+        for i, res in pool.evaluate(jobs):
+            if isinstance(res, Result):  # only a worker's death gives one
+                arch, seed = jobs[i]
+                raise RuntimeError(f"training {arch} with seed {seed} failed: {res.message}")
+            yield i, res
+
+
 def select_gnn(
     run_dir: str | os.PathLike | Sequence[str | os.PathLike],
     top: int = 5,
@@ -271,6 +307,7 @@ def select_gnn(
     device: str = "cpu",
     progress: bool = True,
     out: str | os.PathLike | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Re-train a search's ``top`` architectures (by validation) with ``seeds`` fresh seeds; keep the
     best *mean* validation accuracy; write ``selected.json``.
@@ -288,6 +325,8 @@ def select_gnn(
     architecture found twice counts once), the fresh seeds come after every search's own, and the
     files go to ``out``, which is then required (with one directory, ``out`` defaults to it).
 
+    ``workers`` trainings run at once, each in its own process; the results do not depend on it.
+
     Returns:
         The content of ``selected.json``: the chosen architecture, its mean and std of validation and
         test accuracy (%) over the fresh seeds, every candidate's figures, and the selection's time
@@ -296,7 +335,6 @@ def select_gnn(
     from qgnas.core.runner import read_jsonl
     from qgnas.graph.autognn_space import AutoGNNSpace
     from qgnas.graph.datasets import load_planetoid
-    from qgnas.graph.trainer import train_node_classifier
 
     if top < 1 or seeds < 1:
         raise ValueError(f"top and seeds must be positive integers, got top={top}, seeds={seeds}")
@@ -314,7 +352,7 @@ def select_gnn(
         for r in source["ranked"]:
             if r.key not in ranked or r.result.objective > ranked[r.key].result.objective:
                 ranked[r.key] = r
-    data = load_planetoid(dataset, data_root)
+    load_planetoid(dataset, data_root)  # a missing dataset fails here, before anything is written
 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "selection.jsonl"
@@ -325,10 +363,13 @@ def select_gnn(
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(todo), desc="select", unit="run", disable=not (progress and sys.stderr.isatty()))
+    training = _Training(
+        dataset, None if data_root is None else str(data_root), dict(device=device, **protocol)
+    )
+    jobs = [(space.from_json(record.arch), seed) for record, seed in todo]
     with path.open("a") as fh, bar:
-        for record, seed in todo:
-            arch = space.from_json(record.arch)
-            res = train_node_classifier(arch, data, seed=seed, device=device, **protocol)
+        for i, res in _trainings(training, jobs, workers):
+            record, seed = todo[i]
             row = {"key": record.key, "seed": seed, "valid": 100.0 * res.val_acc, "test": 100.0 * res.test_acc,
                    "seconds": res.seconds}  # fmt: skip
             fh.write(json.dumps(row) + "\n")
@@ -501,6 +542,7 @@ def train_gnn(
     plot: str | os.PathLike | None = None,
     selection: str | None = None,
     value_dropout: float | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Retrain the architecture in ``arch_path`` with seeds ``0..seeds-1``; test accuracy mean and std.
 
@@ -513,9 +555,10 @@ def train_gnn(
     ``epochs`` well above 300 and ``value_dropout`` equal to the dropout make GAT's own protocol.
     ``epochs``, ``selection`` and ``value_dropout`` left at ``None`` are the file's ``protocol`` (the
     search's, recorded by ``search_gnn``, ``select_gnn`` and ``tune_gnn``), else 300, ``"selected"``, 0.
+    ``workers`` seeds train at once, each in its own process; the results do not depend on it.
     """
     from qgnas.graph.datasets import load_planetoid, resolve_dataset
-    from qgnas.graph.trainer import EpochSelector, train_node_classifier
+    from qgnas.graph.trainer import EpochSelector
     from qgnas.graph.tuning import check_training
 
     arch, meta = load_arch_file(arch_path)
@@ -534,15 +577,16 @@ def train_gnn(
     EpochSelector(patience, selection)  # a bad rule fails before the data loads
     if not 0.0 <= value_dropout < 1.0:
         raise ValueError(f"value_dropout={value_dropout} must be in [0, 1)")
-    data = load_planetoid(name, data_root)
+    load_planetoid(name, data_root)  # a missing dataset fails here
     start = time.perf_counter()
-    runs = [
-        train_node_classifier(
-            arch, data, epochs=epochs, patience=patience, seed=s, device=device, keep_curves=plot is not None,
-            selection=selection, value_dropout=value_dropout, **training,
-        )
-        for s in range(seeds)
-    ]  # fmt: skip
+    options = dict(epochs=epochs, patience=patience, device=device, keep_curves=plot is not None,
+                   selection=selection, value_dropout=value_dropout, **training)  # fmt: skip
+    jobs = [(arch, s) for s in range(seeds)]
+    runs: list[Any] = [None] * seeds
+    for i, res in _trainings(
+        _Training(name, None if data_root is None else str(data_root), options), jobs, workers
+    ):
+        runs[i] = res
     seconds = time.perf_counter() - start
     test = np.array([100.0 * r.test_acc for r in runs])
     val = np.array([100.0 * r.val_acc for r in runs])

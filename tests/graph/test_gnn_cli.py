@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from qgnas.core import InvalidArchitecture, read_log
-from qgnas.gnn_commands import _best, format_train_report, load_arch_file, search_gnn, train_gnn
+from qgnas.gnn_commands import _best, format_train_report, load_arch_file, search_gnn, select_gnn, train_gnn
 from qgnas.graph.autognn_space import AutoGNNSpace
 
 from .conftest import changed_classes
@@ -52,6 +53,23 @@ def test_search_with_two_workers_reproduces_resumes_and_refuses_sharing(tmp_path
     assert a["key"] == b["key"] and a["evaluations"] == 5 and a["search_seconds"] > 0
     with pytest.raises(ValueError, match="parameter sharing needs workers=1, got workers=2"):
         search_gnn("cora", "autognn", 2, 0, tmp_path / "c", sharing=True, **small)
+
+
+def test_select_and_train_with_two_workers_give_the_one_worker_results(tmp_path, planetoid_root, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # one torch thread everywhere: the same sums in every process
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        search_gnn("cora", "random", 3, 0, tmp_path / "s", data_root=planetoid_root, **TINY)
+        one, two = (select_gnn(tmp_path / "s", top=2, seeds=2, data_root=planetoid_root, progress=False,
+                               out=tmp_path / f"w{w}", workers=w) for w in (1, 2))  # fmt: skip
+        figures = lambda r: [(c["key"], c["valid_mean"], c["test_mean"]) for c in r["candidates"]]  # noqa: E731
+        assert figures(one) == figures(two) and one["key"] == two["key"]
+        trained = [train_gnn(tmp_path / "w1" / "selected.json", seeds=3, data_root=planetoid_root, epochs=3,
+                             workers=w) for w in (1, 2)]  # fmt: skip
+        assert trained[0]["test"] == trained[1]["test"] and trained[0]["valid"] == trained[1]["valid"]
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_train_retrains_with_seeds(tmp_path, planetoid_root):
