@@ -116,9 +116,9 @@ def search_gnn(
             ``experiments/configs/gnn/gat_8x8.json``) trained first, in order (``WarmStart``); Auto-GNN
             then explores from the best of them instead of from random draws (with ``init`` > the
             number of files, the remaining starts are drawn). Recorded in the config by key.
-        workers: architectures trained at once, each in its own process (``Runner``): on a machine
-            with k cores, k workers train about k times as many architectures in the same time (one
-            core each). Not with ``sharing``: a child inherits weights that the process which trained
+        workers: architectures trained at once, each in its own process (``Runner``), so that a search
+            uses every core (two workers on the 2-core development VM: 1.4 times the trainings of one;
+            README). Not with ``sharing``: a child inherits weights that the process which trained
             its parent holds.
 
     Returns:
@@ -285,8 +285,8 @@ class _Training:
 
 def _trainings(training: _Training, jobs: list[tuple[Any, int]], workers: int) -> Iterator[tuple[int, Any]]:
     """``(position in jobs, train_node_classifier's result)`` for every job, each as soon as it is done,
-    with ``workers`` processes. Seeded trainings give the same results whatever ``workers`` is (one
-    torch thread each)."""
+    with ``workers`` processes. Seeded trainings give the same results whatever ``workers`` is, given
+    the same torch thread count in every process (``OMP_NUM_THREADS``)."""
     from qgnas.core import Result
     from qgnas.core.parallel import EvaluationPool
 
