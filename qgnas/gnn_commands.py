@@ -287,15 +287,10 @@ def _trainings(training: _Training, jobs: list[tuple[Any, int]], workers: int) -
     """``(position in jobs, train_node_classifier's result)`` for every job, each as soon as it is done,
     with ``workers`` processes. Seeded trainings give the same results whatever ``workers`` is, given
     the same torch thread count in every process (``OMP_NUM_THREADS``)."""
-    from qgnas.core import Result
     from qgnas.core.parallel import EvaluationPool
 
     with EvaluationPool(training, workers) as pool:
-        for i, res in pool.evaluate(jobs):
-            if isinstance(res, Result):  # only a worker's death gives one
-                arch, seed = jobs[i]
-                raise RuntimeError(f"training {arch} with seed {seed} failed: {res.message}")
-            yield i, res
+        yield from pool.map(jobs)
 
 
 def select_gnn(

@@ -21,13 +21,13 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .parallel import EvaluationPool
 from .runner import Record, Runner, read_log, search_seconds
 from .task import Task
 
@@ -47,6 +47,11 @@ SUMMARY_COLUMNS = [
 
 def run_path(out_dir: str | os.PathLike, searcher: str, seed: int) -> Path:
     return Path(out_dir) / searcher / f"seed{seed}.jsonl"
+
+
+def _run_args(args: tuple) -> tuple[str, int, str, int]:
+    """``_run_one`` on one argument tuple: the picklable callable the pool maps over the runs."""
+    return _run_one(*args)
 
 
 def _run_one(
@@ -131,20 +136,10 @@ def run_benchmark(
 
     bar = tqdm(total=len(args), desc=f"bench {task.name}", unit="run",
                disable=not (progress and sys.stderr.isatty()))  # fmt: skip
-    with bar:
-        if jobs <= 1:
-            for a in args:
-                _run_one(*a)
-                bar.update(1)
-        else:
-            import multiprocessing as mp
-
-            # spawn, not fork: the parent may hold torch/OpenMP threads that a forked child would inherit
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
-                futures = [pool.submit(_run_one, *a) for a in args]
-                for f in as_completed(futures):
-                    f.result()
-                    bar.update(1)
+    # One shared pool (spawned workers that end with a killed benchmark); jobs=1 runs in this process.
+    with bar, EvaluationPool(_run_args, jobs) as pool:
+        for _ in pool.map(args):
+            bar.update(1)
     return summarize(out, task=task, budget=budget)
 
 

@@ -95,27 +95,44 @@ class EvaluationPool:
         return self._executor
 
     def evaluate(self, archs: Sequence[Any]) -> Iterator[tuple[int, Result]]:
-        """Yield ``(position in archs, result)`` for every architecture, each as soon as it is done."""
+        """Yield ``(position in archs, result)`` for every architecture, each as soon as it is done; an
+        architecture whose worker died gets a failed Result."""
+        for i, result, died in self._completed(archs):
+            yield (
+                i,
+                result if died is None else Result.failure(f"the worker process evaluating it died ({died})"),
+            )
+
+    def map(self, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        """``evaluate`` for a callable that returns anything (``select``/``train`` map (architecture,
+        seed) jobs, ``bench`` whole runs): a worker's death raises RuntimeError instead."""
+        for i, value, died in self._completed(items):
+            if died is not None:
+                raise RuntimeError(f"the worker process running item {i} of {len(items)} died ({died})")
+            yield i, value
+
+    def _completed(self, items: Sequence[Any]) -> Iterator[tuple[int, Any, BaseException | None]]:
+        """``(position, value, None)`` per item as it finishes, or ``(position, None, error)`` when the
+        worker running it died."""
         if self.workers == 1:
-            for i, arch in enumerate(archs):
-                yield i, self.evaluator(arch)
+            for i, item in enumerate(items):
+                yield i, self.evaluator(item), None
             return
         pool = self._pool()
         pending: dict[Future, int] = {
-            pool.submit(_evaluate_in_worker, arch): i for i, arch in enumerate(archs)
+            pool.submit(_evaluate_in_worker, item): i for i, item in enumerate(items)
         }
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 i = pending.pop(future)
                 try:
-                    result = future.result()
+                    yield i, future.result(), None
                 except BrokenProcessPool as exc:
                     if self._executor is pool:  # a fresh pool for the next batch
                         pool.shutdown(wait=False, cancel_futures=True)
                         self._executor = None
-                    result = Result.failure(f"the worker process evaluating it died ({exc})")
-                yield i, result
+                    yield i, None, exc
 
     def close(self) -> None:
         if self._executor is not None:
