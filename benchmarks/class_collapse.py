@@ -1,0 +1,75 @@
+"""Why a candidate's fresh-seed accuracy collapses: the classes it never predicts, and dead logits.
+
+GraphNAS applies each layer's activation to the last layer too, so an architecture ending in a ReLU
+(or ReLU6) can end training with a class logit that is zero for every node: that class is never
+predicted. This script retrains the candidates of a ``selected.json`` (written by ``qgnas select
+gnn``) on the given seeds with the search's default schedule, and prints per training the validation
+and test accuracy, the test nodes predicted per class, and the classes whose logit is <= 0 on every
+node.
+
+    python benchmarks/class_collapse.py runs/gnn14/citeseer/selected.json --seeds 11 12 13 --top 6 \
+        [--data-root DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from qgnas.graph.autognn_space import AutoGNNSpace
+from qgnas.graph.datasets import load_planetoid
+from qgnas.graph.model import build_model
+from qgnas.graph.trainer import train_node_classifier
+
+
+def inspect(arch, data, seed: int) -> dict:
+    """Train ``arch`` with ``seed``; its accuracies, test predictions per class and dead class logits."""
+    n_classes = int(data.y.max()) + 1
+    result = train_node_classifier(arch, data, seed=seed, keep_state=True)
+    model = build_model(arch, data.num_features, n_classes)
+    model.load_state_dict(result.state)
+    model.eval()
+    with torch.no_grad():
+        logits = model(data.x, data.edge_index)
+    predicted = torch.bincount(logits.argmax(1)[data.test_mask], minlength=n_classes)
+    return {
+        "valid": 100 * result.val_acc,
+        "test": 100 * result.test_acc,
+        "predicted": predicted.tolist(),
+        "dead": [c for c in range(n_classes) if bool((logits[:, c] <= 0).all())],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("selected", help="a selected.json written by qgnas select gnn")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
+    parser.add_argument("--top", type=int, default=None, help="only the first N candidates")
+    parser.add_argument("--data-root", default=None)
+    args = parser.parse_args()
+
+    selected = json.loads(Path(args.selected).read_text())
+    candidates = selected["candidates"][: args.top]
+    data = load_planetoid(selected["dataset"], args.data_root)[0]
+    print(
+        f"{selected['dataset']}: the first {len(candidates)} candidates of {args.selected}, seeds {args.seeds}"
+    )
+    print("| candidate | seed | valid | test | test nodes predicted per class | dead class logits |")
+    print("|---|---:|---:|---:|---|---|")
+    for candidate in candidates:
+        arch = AutoGNNSpace(len(candidate["arch"]["layers"])).from_json(candidate["arch"])
+        for seed in args.seeds:
+            r = inspect(arch, data, seed)
+            dead = ", ".join(map(str, r["dead"])) or "none"
+            print(
+                f"| `{candidate['key'].replace('|', ' -> ')}` | {seed} | {r['valid']:.1f} | {r['test']:.1f} | "
+                f"{r['predicted']} | {dead} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
