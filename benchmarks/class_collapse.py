@@ -3,9 +3,9 @@
 GraphNAS applies each layer's activation to the last layer too, so an architecture ending in a ReLU
 (or ReLU6) can end training with a class logit that is zero for every node: that class is never
 predicted. This script retrains the candidates of a ``selected.json`` (written by ``qgnas select
-gnn``) on the given seeds with the search's default schedule, and prints per training the validation
-and test accuracy, the test nodes predicted per class, and the classes whose logit is <= 0 on every
-node.
+gnn``) on the given seeds under the selection's training protocol (as ``select`` trained them), and
+prints per training the validation and test accuracy, the test nodes predicted per class, and the
+classes whose logit is <= 0 on every node.
 
     python benchmarks/class_collapse.py runs/gnn14/citeseer/selected.json --seeds 11 12 13 --top 6 \
         [--data-root DIR]
@@ -25,10 +25,11 @@ from qgnas.graph.model import build_model
 from qgnas.graph.trainer import train_node_classifier
 
 
-def inspect(arch, data, seed: int) -> dict:
-    """Train ``arch`` with ``seed``; its accuracies, test predictions per class and dead class logits."""
+def inspect(arch, data, seed: int, protocol: dict) -> dict:
+    """Train ``arch`` with ``seed`` under ``protocol`` (``train_node_classifier`` options); its
+    accuracies, test predictions per class and dead class logits."""
     n_classes = int(data.y.max()) + 1
-    result = train_node_classifier(arch, data, seed=seed, keep_state=True)
+    result = train_node_classifier(arch, data, seed=seed, keep_state=True, **protocol)
     model = build_model(arch, data.num_features, n_classes)
     model.load_state_dict(result.state)
     model.eval()
@@ -62,7 +63,7 @@ def main() -> None:
     for candidate in candidates:
         arch = AutoGNNSpace(len(candidate["arch"]["layers"])).from_json(candidate["arch"])
         for seed in args.seeds:
-            r = inspect(arch, data, seed)
+            r = inspect(arch, data, seed, selected.get("protocol", {}))
             dead = ", ".join(map(str, r["dead"])) or "none"
             print(
                 f"| `{candidate['key'].replace('|', ' -> ')}` | {seed} | {r['valid']:.1f} | {r['test']:.1f} | "
