@@ -139,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     sg.add_argument("--heads", default=None, help="restrict the heads choices, e.g. 1,2,4,8")
     sg.add_argument("--hidden", default=None, help="restrict the hidden-units choices, e.g. 4,8,16,32,64")
     sg.add_argument(
+        "--output-activation", default=None, metavar="NAME",
+        help="fix the last layer's activation instead of searching it, e.g. linear (no activation on "
+        "the logits; departs from the published space)",
+    )  # fmt: skip
+    sg.add_argument(
         "--repeats", type=_positive_int("--repeats"), default=1,
         help="train each architecture with this many seeds and score their mean validation accuracy",
     )  # fmt: skip
@@ -430,7 +435,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             data_root=args.data_root, epochs=args.epochs, sharing=args.sharing, layers=args.layers,
             device=args.device, seconds=args.seconds, choices=_space_choices(args), repeats=args.repeats,
             init=args.init, selection=args.selection, value_dropout=args.value_dropout,
-            start=args.start, workers=args.workers,
+            start=args.start, workers=args.workers, output_activation=args.output_activation,
         )  # fmt: skip
     except FileExistsError as exc:
         raise UsageError(f"{exc}; add --resume to continue it") from None

@@ -89,6 +89,7 @@ def search_gnn(
     value_dropout: float = 0.0,
     start: Sequence[str | os.PathLike] = (),
     workers: int = 1,
+    output_activation: str | None = None,
 ) -> dict[str, Any]:
     """Search the Auto-GNN space on ``dataset`` with real training; write ``out/best.json``.
 
@@ -120,6 +121,8 @@ def search_gnn(
             uses every core (two workers on the 2-core development VM: 1.4 times the trainings of one;
             README). Not with ``sharing``: a child inherits weights that the process which trained
             its parent holds.
+        output_activation: fix the last layer's activation (e.g. ``"linear"``: no activation on the
+            logits) instead of searching it; a departure from the published space (``AutoGNNSpace``).
 
     Returns:
         The content of ``best.json``: the architecture with the best validation accuracy, its
@@ -138,7 +141,7 @@ def search_gnn(
         data_root=data_root, sharing=sharing, store_dir=out / "weights" if sharing else None,
         repeats=repeats, selection=selection, value_dropout=value_dropout,
     )  # fmt: skip
-    space = AutoGNNSpace(layers, choices)  # a bad restriction fails here, before any log is written
+    space = AutoGNNSpace(layers, choices, output_activation)  # a bad restriction fails here, before any log
     if init < 1:
         raise ValueError(f"init must be a positive integer, got {init}")
     if sharing and workers != 1:

@@ -17,6 +17,13 @@ of classes; we leave it out of the space instead, so that the decision view has 
 layer's :attr:`LayerSpec.hidden` is ``None``, meaning "the number of classes", and it averages its heads
 instead of concatenating them (as GAT and GraphNAS do), so its output width is the class count.
 
+**Optionally, the last layer has no activation decision either.** GraphNAS applies the searched
+activation to the last layer too, so the logits can pass through a ReLU: with some seeds a class's
+logit is then <= 0 on every node and the class is never predicted (README, Auto-GNN rounds 1 and 9).
+``output_activation="linear"`` fixes the last layer's activation (GAT's output layer has none) and
+removes that decision; it departs from the published space, so it is opt-in and the space's name
+records it.
+
 Decisions are named ``layer<i>.<field>`` (1-based) in the order above, layer by layer, so a sequential
 controller emits them in GraphNAS order. ``decision_classes()`` gives each decision's action class
 (``attention``, ..., ``skip``), which the Auto-GNN controller uses to modify one class at a time.
@@ -102,10 +109,21 @@ class AutoGNNSpace(SearchSpace):
     most of a two-hour budget on a handful of wide networks. The space's name records the restriction.
     """
 
-    def __init__(self, layers: int = 2, choices: dict[str, Sequence] | None = None):
+    def __init__(
+        self,
+        layers: int = 2,
+        choices: dict[str, Sequence] | None = None,
+        output_activation: str | None = None,
+    ):
         if not isinstance(layers, int | np.integer) or layers < 1:
             raise ValueError(f"layers must be a positive integer, got {layers!r}")
+        if output_activation is not None and output_activation not in ACTIVATIONS:
+            raise ValueError(
+                f"output_activation = {output_activation!r} is not an activation; allowed: "
+                f"{', '.join(map(repr, ACTIVATIONS))} (or None: searched, as published)"
+            )
         self.n_layers = int(layers)
+        self.output_activation = output_activation
         self.choices: dict[str, tuple] = dict(CHOICES)
         restricted = []
         for f, values in (choices or {}).items():
@@ -123,6 +141,8 @@ class AutoGNNSpace(SearchSpace):
                 self.choices[f] = values
                 restricted.append(f"{f}={','.join(map(_fmt, values))}")
         self.name = "autognn" if self.n_layers == 2 else f"autognn[{self.n_layers}]"
+        if output_activation is not None:
+            restricted.append(f"output-activation={output_activation}")
         if restricted:
             self.name += "{" + ";".join(restricted) + "}"
         self._decisions: list[Decision] = []
@@ -133,8 +153,12 @@ class AutoGNNSpace(SearchSpace):
                 self._classes.append(f)
 
     def _layer_fields(self, i: int) -> tuple[str, ...]:
-        last = i == self.n_layers - 1
-        return tuple(f for f in FIELDS if not (last and f == "hidden"))
+        """The decisions of layer ``i``: the last layer has no ``hidden`` (and, with a fixed
+        ``output_activation``, no ``activation``)."""
+        if i != self.n_layers - 1:
+            return FIELDS
+        fixed = ("hidden", "activation") if self.output_activation is not None else ("hidden",)
+        return tuple(f for f in FIELDS if f not in fixed)
 
     # --- decision view -----------------------------------------------------------------------------
     def decisions(self) -> list[Decision]:
@@ -159,6 +183,7 @@ class AutoGNNSpace(SearchSpace):
             names = self._layer_fields(i)
             spec = dict(zip(names, values[pos : pos + len(names)], strict=True))
             spec.setdefault("hidden", None)
+            spec.setdefault("activation", self.output_activation)
             layers.append(LayerSpec(**spec))
             pos += len(names)
         return GNNArch(tuple(layers))
@@ -186,7 +211,13 @@ class AutoGNNSpace(SearchSpace):
                     f"{where} must be a LayerSpec, got {type(layer).__name__}: {layer!r}"
                 )
             for f in ("attention", "aggregation", "activation"):
-                if getattr(layer, f) not in self.choices[f]:
+                if f not in self._layer_fields(i):  # the fixed output activation
+                    if layer.activation != self.output_activation:
+                        raise InvalidArchitecture(
+                            f"{where}.activation = {layer.activation!r}: {self.name} fixes the last "
+                            f"layer's activation to {self.output_activation!r}"
+                        )
+                elif getattr(layer, f) not in self.choices[f]:
                     raise _bad(f"{where}.{f}", getattr(layer, f), self.choices[f])
             for f in ("heads", "hidden"):
                 v = getattr(layer, f)
@@ -293,8 +324,8 @@ class AutoGNNSpace(SearchSpace):
         ops: list[int] = [names.index("input")]
         edges: list[tuple[int, int]] = []
         prev = 0
-        for i, layer in enumerate(arch.layers):
-            attrs = [f for f in self._layer_fields(i) if f != "attention"]
+        for layer in arch.layers:
+            attrs = [f for f in FIELDS if f != "attention" and getattr(layer, f) is not None]
             first = len(ops)
             for f in attrs:
                 ops.append(names.index(f"{f}:{_fmt(getattr(layer, f))}"))

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from qgnas.core import InvalidArchitecture, read_log
+from qgnas.core.runner import ResumeMismatch
 from qgnas.gnn_commands import _best, format_train_report, load_arch_file, search_gnn, select_gnn, train_gnn
 from qgnas.graph.autognn_space import AutoGNNSpace
 
@@ -140,6 +141,34 @@ def test_clear_errors(tmp_path, planetoid_root):
     with pytest.raises(ValueError, match="init must be a positive integer, got 0"):
         search_gnn("cora", "autognn", 1, 0, tmp_path / "z", data_root=planetoid_root, init=0, **TINY)
     assert not (tmp_path / "y").exists() or not list((tmp_path / "y").glob("*.jsonl"))
+
+
+def test_search_with_a_fixed_output_activation_records_it_and_resumes_only_with_it(tmp_path, planetoid_root):
+    small = dict(TINY, data_root=planetoid_root, choices={"heads": (1, 2), "hidden": (4, 8)})
+    out = tmp_path / "linear"
+    best = search_gnn("cora", "autognn", 3, 0, out, output_activation="linear", **small)
+    assert best["space"] == "autognn{heads=1,2;hidden=4,8;output-activation=linear}"
+    assert {r.arch["layers"][-1]["activation"] for r in read_log(out / "autognn_seed0.jsonl")} == {"linear"}
+    assert (
+        search_gnn("cora", "autognn", 4, 0, out, resume=True, output_activation="linear", **small)[
+            "evaluations"
+        ]
+        == 4
+    )
+    with pytest.raises(ResumeMismatch):  # the log was written in the other space
+        search_gnn("cora", "autognn", 5, 0, out, resume=True, **small)
+    with pytest.raises(ValueError, match="output_activation = 'soft' is not an activation"):
+        search_gnn("cora", "autognn", 1, 0, tmp_path / "bad", output_activation="soft", **small)
+    assert not list((tmp_path / "bad").glob("*.jsonl"))
+    from qgnas.cli import main  # the CLI flag
+
+    cli = ["search", "gnn", "--dataset", "cora", "--budget", "1", "--epochs", "2", "--heads", "1",
+           "--hidden", "4", "--data-root", str(planetoid_root)]  # fmt: skip
+    assert main([*cli, "--output-activation", "linear", "--out", str(tmp_path / "c")]) == 0
+    assert (
+        json.loads((tmp_path / "c" / "best.json").read_text())["arch"]["layers"][1]["activation"] == "linear"
+    )
+    assert main([*cli, "--output-activation", "soft", "--out", str(tmp_path / "d")]) == 2
 
 
 def test_search_init_starts_autognn_from_the_best_of_several_draws(tmp_path, planetoid_root):

@@ -143,3 +143,31 @@ def test_restricted_choices_shrink_the_space_and_are_named():
 def test_bad_choices_are_named(choices, match):
     with pytest.raises(ValueError, match=match):
         AutoGNNSpace(2, choices)
+
+
+def test_a_fixed_output_activation_removes_the_last_activation_decision():
+    space = AutoGNNSpace(2, {"heads": (1, 2, 4, 8)}, output_activation="linear")
+    published = AutoGNNSpace(2, {"heads": (1, 2, 4, 8)})
+    assert space.name == "autognn{heads=1,2,4,8;output-activation=linear}"
+    assert "layer2.activation" not in [d.name for d in space.decisions()]
+    assert "layer1.activation" in [d.name for d in space.decisions()]
+    assert len(space.decision_classes()) == len(space.decisions()) == len(published.decisions()) - 1
+    assert space.size() * 8 == published.size()
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        arch = space.sample(rng)
+        assert arch.layers[-1].activation == "linear"
+        assert space.decode(space.encode(arch)) == arch
+        assert space.from_json(space.to_json(arch)) == arch
+        assert space.from_graph(space.to_graph(arch)) == arch  # the graph still shows the activation
+        assert published.validate(arch) == arch  # a member of the published space
+    relu = GNNArch((arch.layers[0], LayerSpec("gat", "sum", "relu", 1, None)))
+    with pytest.raises(InvalidArchitecture, match=r"layers\[1\].activation = 'relu'.*fixes the last layer's"):
+        space.validate(relu)
+    # restricting the searched activations leaves the fixed one alone
+    tanh = AutoGNNSpace(2, {"activation": ("tanh",)}, output_activation="linear")
+    assert [s.activation for s in tanh.sample(rng).layers] == ["tanh", "linear"]
+    with pytest.raises(
+        ValueError, match=r"output_activation = 'softmax' is not an activation; allowed: 'sigmoid'"
+    ):
+        AutoGNNSpace(2, output_activation="softmax")
