@@ -5,15 +5,18 @@ GraphNAS applies each layer's activation to the last layer too, so an architectu
 predicted. This script retrains the candidates of a ``selected.json`` (written by ``qgnas select
 gnn``) on the given seeds under the selection's training protocol (as ``select`` trained them), and
 prints per training the validation and test accuracy, the test nodes predicted per class, and the
-classes whose logit is <= 0 on every node.
+classes whose logit is <= 0 on every node. With ``--output-activation linear`` it retrains the same
+candidates with that activation on the last layer instead (the opt-in ``search gnn
+--output-activation``), to tell whether the activation on the logits is what collapses them.
 
     python benchmarks/class_collapse.py runs/gnn14/citeseer/selected.json --seeds 11 12 13 --top 6 \
-        [--data-root DIR]
+        [--output-activation linear] [--data-root DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -49,24 +52,38 @@ def main() -> None:
     parser.add_argument("selected", help="a selected.json written by qgnas select gnn")
     parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
     parser.add_argument("--top", type=int, default=None, help="only the first N candidates")
+    parser.add_argument(
+        "--output-activation", default=None, metavar="NAME",
+        help="retrain the candidates with this activation on the last layer (e.g. linear)",
+    )  # fmt: skip
     parser.add_argument("--data-root", default=None)
     args = parser.parse_args()
 
     selected = json.loads(Path(args.selected).read_text())
     candidates = selected["candidates"][: args.top]
     data = load_planetoid(selected["dataset"], args.data_root)[0]
+    changed = "" if args.output_activation is None else f", last activation -> {args.output_activation}"
     print(
-        f"{selected['dataset']}: the first {len(candidates)} candidates of {args.selected}, seeds {args.seeds}"
+        f"{selected['dataset']}: the first {len(candidates)} candidates of {args.selected}, "
+        f"seeds {args.seeds}{changed}"
     )
     print("| candidate | seed | valid | test | test nodes predicted per class | dead class logits |")
     print("|---|---:|---:|---:|---|---|")
+    done = set()
     for candidate in candidates:
-        arch = AutoGNNSpace(len(candidate["arch"]["layers"])).from_json(candidate["arch"])
+        space = AutoGNNSpace(len(candidate["arch"]["layers"]))
+        arch = space.from_json(candidate["arch"])
+        if args.output_activation is not None:
+            last = dataclasses.replace(arch.layers[-1], activation=args.output_activation)
+            arch = space.validate(dataclasses.replace(arch, layers=(*arch.layers[:-1], last)))
+        if space.key(arch) in done:  # candidates that differed only in the replaced activation
+            continue
+        done.add(space.key(arch))
         for seed in args.seeds:
             r = inspect(arch, data, seed, selected.get("protocol", {}))
             dead = ", ".join(map(str, r["dead"])) or "none"
             print(
-                f"| `{candidate['key'].replace('|', ' -> ')}` | {seed} | {r['valid']:.1f} | {r['test']:.1f} | "
+                f"| `{space.key(arch).replace('|', ' -> ')}` | {seed} | {r['valid']:.1f} | {r['test']:.1f} | "
                 f"{r['predicted']} | {dead} |",
                 flush=True,
             )
