@@ -76,14 +76,15 @@ def main() -> None:
         if args.output_activation is not None:
             last = dataclasses.replace(arch.layers[-1], activation=args.output_activation)
             arch = space.validate(dataclasses.replace(arch, layers=(*arch.layers[:-1], last)))
-        if space.key(arch) in done:  # candidates that differed only in the replaced activation
+        key = space.key(arch)
+        if key in done:  # candidates that differed only in the replaced activation
             continue
-        done.add(space.key(arch))
+        done.add(key)
         for seed in args.seeds:
             r = inspect(arch, data, seed, selected.get("protocol", {}))
             dead = ", ".join(map(str, r["dead"])) or "none"
             print(
-                f"| `{space.key(arch).replace('|', ' -> ')}` | {seed} | {r['valid']:.1f} | {r['test']:.1f} | "
+                f"| `{key.replace('|', ' -> ')}` | {seed} | {r['valid']:.1f} | {r['test']:.1f} | "
                 f"{r['predicted']} | {dead} |",
                 flush=True,
             )
