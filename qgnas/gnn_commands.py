@@ -328,7 +328,8 @@ def select_gnn(
     Returns:
         The content of ``selected.json``: the chosen architecture, its mean and std of validation and
         test accuracy (%) over the fresh seeds, every candidate's figures, and the selection's time
-        (``selection_seconds``, to add to the search's for the total search cost).
+        (``selection_seconds``: the trainings' seconds summed, to add to the search's for the total
+        search cost; with several workers the wall time is shorter).
     """
     from qgnas.core.runner import read_jsonl
     from qgnas.graph.autognn_space import AutoGNNSpace
@@ -735,7 +736,11 @@ def format_selection(report: dict[str, Any]) -> str:
             f"| {c['valid_mean']:.2f} ± {c['valid_std']:.2f} | {c['test_mean']:.2f} ± {c['test_std']:.2f} "
             f"| {c['seconds']:.0f} |"
         )
-    lines.append(f"\nselection time {report['selection_seconds']:.0f} s; written to selected.json")
+    # the trainings' seconds summed: what the selection costs in training, however many workers shared it
+    lines.append(
+        f"\nselection time {report['selection_seconds']:.0f} s of training (summed over the trainings); "
+        "written to selected.json"
+    )
     return "\n".join(lines) + "\n"
 
 
