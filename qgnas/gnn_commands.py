@@ -736,7 +736,6 @@ def format_selection(report: dict[str, Any]) -> str:
             f"| {c['valid_mean']:.2f} ± {c['valid_std']:.2f} | {c['test_mean']:.2f} ± {c['test_std']:.2f} "
             f"| {c['seconds']:.0f} |"
         )
-    # the trainings' seconds summed: what the selection costs in training, however many workers shared it
     lines.append(
         f"\nselection time {report['selection_seconds']:.0f} s of training (summed over the trainings); "
         "written to selected.json"
