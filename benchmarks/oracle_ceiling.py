@@ -69,7 +69,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["cora", "citeseer"])
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="committed search logs")
-    parser.add_argument("--top", type=int, default=5, help="architectures per dataset, best search test first")
+    parser.add_argument(
+        "--top", type=int, default=5, help="architectures per dataset, best search test first"
+    )
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--data-root", default=None)
@@ -98,7 +100,9 @@ def main() -> None:
                 arch_file = args.out / f"{dataset}_{rank}.json"
                 arch_file.write_text(json.dumps({"dataset": dataset, "arch": entry["arch"],
                                                  "protocol": entry["protocol"]}, indent=2))  # fmt: skip
-                report = train_gnn(arch_file, seeds=args.seeds, data_root=args.data_root, workers=args.workers)
+                report = train_gnn(
+                    arch_file, seeds=args.seeds, data_root=args.data_root, workers=args.workers
+                )
                 done[slot] = {"dataset": dataset, "key": entry["key"], "protocol": entry["protocol"],
                               "logs": entry["logs"], "trained": entry["trained"],
                               "search_valid": entry["search_valid"], "search_test": entry["search_test"],
