@@ -65,6 +65,24 @@ def visited(results: Path, dataset: str) -> list[dict[str, Any]]:
     return sorted(out, key=lambda e: (-e["search_test"], -e["search_valid"], e["key"]))
 
 
+def rank_agreement(candidates: list[dict[str, Any]], tops: tuple[int, ...] = (20, 50, 100)) -> list[str]:
+    """How well the search's validation accuracy orders its test accuracy: Spearman's rho over every
+    visited architecture, then over the ``n`` best by validation (and any tied with the n-th), where a
+    search has to choose."""
+    from scipy.stats import spearmanr
+
+    valid = np.array([e["search_valid"] for e in candidates])
+    test = np.array([e["search_test"] for e in candidates])
+    lines = [f"all {len(valid)}: rho {spearmanr(valid, test)[0]:+.2f}"]
+    ranked = np.sort(valid)[::-1]
+    for n in tops:
+        if n < len(valid):
+            i = valid >= ranked[n - 1]  # ties at the n-th score kept: no tie-break that could favour test
+            lines.append(f"best {n} by valid ({i.sum()} with ties, {valid[i].min():.1f}-{valid[i].max():.1f}): "
+                         f"rho {spearmanr(valid[i], test[i])[0]:+.2f}, test {test[i].min():.1f}-{test[i].max():.1f}")  # fmt: skip
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["cora", "citeseer"])
@@ -94,6 +112,9 @@ def main() -> None:
         if not candidates:
             raise SystemExit(f"no search log for {dataset} under {args.results}")
         print(f"{dataset}: {len(candidates)} (architecture, protocol) pairs in the logs", flush=True)
+        print("  search validation against search test, Spearman's rho:", flush=True)
+        for line in rank_agreement(candidates):
+            print(f"    {line}", flush=True)
         for rank, entry in enumerate(candidates[: args.top], 1):
             slot = (dataset, entry["key"], json.dumps(entry["protocol"], sort_keys=True))
             if slot not in done:
