@@ -21,23 +21,27 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qgnas.gnn_commands import PROTOCOL_DEFAULTS, train_gnn
+from qgnas.core.runner import read_jsonl, read_log
+from qgnas.gnn_commands import _protocol, train_gnn
 
 DEFAULT_RESULTS = Path(__file__).parent / "results" / "cpu-2026-11-28-gnn"
 TARGETS = {"cora": 83.6, "citeseer": 73.8}  # acceptance 1: the Auto-GNN paper's test accuracy
+
+
+def _slot(key: str, protocol: dict[str, Any]) -> tuple[str, str]:
+    """An architecture under one training protocol: the unit scores are averaged and retrained by."""
+    return key, json.dumps(protocol, sort_keys=True)
 
 
 def visited(results: Path, dataset: str) -> list[dict[str, Any]]:
     """Every (architecture, protocol) that a committed search on ``dataset`` trained successfully,
     with its logged validation and test accuracy averaged over the times it was trained."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
-    scores: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for log in sorted(results.glob(f"*/{dataset}/**/*_seed*.jsonl")):
         meta_path = log.with_suffix(".meta.json")
         if not meta_path.exists():
@@ -45,21 +49,16 @@ def visited(results: Path, dataset: str) -> list[dict[str, Any]]:
         config = json.loads(meta_path.read_text()).get("config", {})
         if config.get("task") != f"autognn/{dataset}":
             continue
-        protocol = {name: config.get(name, default) for name, default in PROTOCOL_DEFAULTS.items()}
-        tag = json.dumps(protocol, sort_keys=True)
-        for line in log.read_text().splitlines():
-            record = json.loads(line)
-            result = record["result"]
-            if result["status"] != "ok":
-                continue
-            slot = (record["key"], tag)
-            seen.setdefault(slot, {"key": record["key"], "arch": record["arch"], "protocol": protocol,
-                                   "logs": set()})  # fmt: skip
-            seen[slot]["logs"].add(str(log.parent.relative_to(results)))
-            scores[slot].append((result["objective"], result["metrics"]["test"]))
+        protocol = _protocol(config)
+        for record in read_log(log):
+            if record.result.ok:
+                entry = seen.setdefault(_slot(record.key, protocol), {
+                    "key": record.key, "arch": record.arch, "protocol": protocol, "logs": set(), "scores": []})  # fmt: skip
+                entry["logs"].add(str(log.parent.relative_to(results)))
+                entry["scores"].append((record.result.objective, record.result.metrics["test"]))
     out = []
-    for slot, entry in seen.items():
-        valid, test = np.array(scores[slot]).T
+    for entry in seen.values():
+        valid, test = np.array(entry.pop("scores")).T
         out.append({**entry, "logs": sorted(entry["logs"]), "trained": len(valid),
                     "search_valid": float(valid.mean()), "search_test": float(test.mean())})  # fmt: skip
     return sorted(out, key=lambda e: (-e["search_test"], -e["search_valid"], e["key"]))
@@ -100,11 +99,7 @@ def main() -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     done_path = args.out / "results.jsonl"
-    done = {}
-    if done_path.exists():
-        for line in done_path.read_text().splitlines():
-            row = json.loads(line)
-            done[(row["dataset"], row["key"], json.dumps(row["protocol"], sort_keys=True))] = row
+    done = {(row["dataset"], *_slot(row["key"], row["protocol"])): row for row in read_jsonl(done_path)}
 
     rows = []
     for dataset in args.datasets:
@@ -116,7 +111,7 @@ def main() -> None:
         for line in rank_agreement(candidates):
             print(f"    {line}", flush=True)
         for rank, entry in enumerate(candidates[: args.top], 1):
-            slot = (dataset, entry["key"], json.dumps(entry["protocol"], sort_keys=True))
+            slot = (dataset, *_slot(entry["key"], entry["protocol"]))
             if slot not in done:
                 arch_file = args.out / f"{dataset}_{rank}.json"
                 arch_file.write_text(json.dumps({"dataset": dataset, "arch": entry["arch"],
