@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 
 BENCH_TASKS = ("nas-bench-graph", "quantum")
+ENCODE_SPACES = ("nas-bench-graph", "circuit", "autognn")
+LATENT_SEARCHERS = ("gae-bo", "gae-rl")
 
 
 class UsageError(Exception):
@@ -84,10 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--jobs", type=_positive_int("--jobs"), default=None,
                        help="runs in parallel (processes); default: number of CPU cores")  # fmt: skip
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
+    bench.add_argument(
+        "--encoder", default=None, metavar="DIR",
+        help="encoder checkpoint of the task's space for gae-bo and gae-rl (qgnas encode train); default: "
+        "train one into OUT/encoder first (seed 0), or reuse the one there",
+    )  # fmt: skip
     q = bench.add_argument_group("quantum task (qgnas bench quantum)")
-    q.add_argument("--molecule", default=None, help="H2, LiH, BeH2 or H2O (default H2)")
+    q.add_argument("--problem", default=None,
+                   help="molecule (default: ground energy of --molecule), ghz (prepare the n-qubit GHZ "
+                   "state; good: fidelity >= 0.99) or maxcut (Max-Cut on an n-node ring; good: optimal "
+                   "cut)")  # fmt: skip
+    q.add_argument("--molecule", default=None, help="H2, LiH, BeH2 or H2O (default H2; --problem molecule)")
     q.add_argument("--qubits", type=_positive_int("--qubits"), default=None,
-                   help="qubit count (default: 2 for H2, else the molecule's default)")  # fmt: skip
+                   help="qubit count (default: 2 for H2, else the molecule's default; 4 for ghz and "
+                   "maxcut, where it is n)")  # fmt: skip
     q.add_argument("--bond", type=_positive_float("--bond"), default=None,
                    help="bond length in Angstrom (default: the molecule's equilibrium)")  # fmt: skip
     q.add_argument("--noise", default=None,
@@ -254,6 +266,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print mean +- std over seeds per dataset and searcher (give each seed's directory)",
     )  # fmt: skip
 
+    encode = sub.add_parser("encode", help="architecture autoencoders (graph VAE) for the latent searchers")
+    encode_sub = encode.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    et = encode_sub.add_parser(
+        "train",
+        help="train an encoder on a space's architectures -> DIR/{model.pt,config.json,metrics.json,latent.png}",
+    )
+    et.add_argument("--space", required=True, help=f"space to embed; allowed: {', '.join(ENCODE_SPACES)}")
+    et.add_argument("--dataset", default="cora",
+                    help="nas-bench-graph: the table that colours the plot (proteins: its 5-op space)")  # fmt: skip
+    et.add_argument("--qubits", type=_positive_int("--qubits"), default=4, help="circuit: register size")
+    et.add_argument("--max-gates", type=_positive_int("--max-gates"), default=20, help="circuit: most gates")
+    et.add_argument("--layers", type=_positive_int("--layers"), default=2, help="autognn: GNN layers")
+    et.add_argument("--samples", type=_positive_int("--samples"), default=None,
+                    help="random architectures to train on (default: the whole space when it has at most "
+                    "200,000, else 100,000)")  # fmt: skip
+    et.add_argument("--epochs", type=_positive_int("--epochs"), default=16, help="training epochs")
+    et.add_argument("--latent", type=_positive_int("--latent"), default=16, help="latent dimension")
+    et.add_argument("--beta", type=float, default=None, help="weight of the KL term (default 0.01)")
+    et.add_argument("--batch-size", type=_positive_int("--batch-size"), default=32, help="batch size")
+    et.add_argument("--seed", type=int, default=0, help="seed of the sample, split and training")
+    et.add_argument("--out", required=True, help="checkpoint directory")
+    et.add_argument("--quiet", action="store_true", help="no progress bar")
+
     sub.add_parser("list", help="list tasks, datasets and searchers")
     return parser
 
@@ -311,7 +346,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         )
 
     task_factory = functools.partial(nas_bench_graph_task, dataset)
-    factories = {name: functools.partial(make_searcher, name) for name in searchers}
+    from qgnas.graph.nas_bench_graph import NASBenchGraphSpace
+
+    options = _latent_options(
+        searchers, args.encoder, NASBenchGraphSpace.for_dataset(dataset), out, args.quiet
+    )
+    factories = {name: functools.partial(make_searcher, name, **options.get(name, {})) for name in searchers}
     seeds = list(range(args.seeds))
     jobs = args.jobs or os.cpu_count() or 1
     jobs = min(jobs, len(searchers) * len(seeds))
@@ -332,20 +372,112 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-_QUANTUM_OPTIONS = ("molecule", "qubits", "bond", "noise", "max_gates", "optimizer", "optimizer_options",
-                    "shots", "connectivity", "crlqas_runs")  # fmt: skip
+def _latent_options(searchers: list[str], encoder: str | None, space, out: Path, quiet: bool) -> dict:
+    """``{searcher: {"encoder": DIR}}`` for the latent searchers among ``searchers``: ``--encoder`` when
+    given (checked against the task's space), else an encoder trained into ``OUT/encoder`` (or the one
+    an earlier run trained there)."""
+    latent = [n for n in searchers if n in LATENT_SEARCHERS]
+    if not latent:
+        if encoder is not None:
+            raise UsageError("--encoder is only used by the latent searchers (gae-bo, gae-rl)")
+        return {}
+    from qgnas.encoders import EncoderMismatch, cached_encoder, load_encoder
+
+    try:
+        if encoder is not None:
+            load_encoder(encoder, space)
+            directory = Path(encoder)
+        else:
+            directory = out / "encoder"
+            if not (directory / "config.json").is_file():
+                print(f"no --encoder given: training one for {space.name} into {directory} (seed 0) first",
+                      file=sys.stderr)  # fmt: skip
+            _, trained = cached_encoder(space, directory, seed=0, progress=not quiet)
+            if not trained:
+                print(f"using the encoder trained earlier in {directory}", file=sys.stderr)
+    except (EncoderMismatch, FileNotFoundError) as exc:
+        raise UsageError(f"--encoder: {exc}") from None
+    return {name: {"encoder": str(directory.resolve())} for name in latent}
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    import json
+
+    from qgnas.encoders import train_encoder
+
+    name = args.space.strip().lower()
+    if name not in ENCODE_SPACES:
+        raise UsageError(f"unknown --space {args.space!r}; allowed: {', '.join(ENCODE_SPACES)}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.beta is not None and not args.beta >= 0:
+        raise UsageError(f"--beta must be a number >= 0, got {args.beta}")
+    out = _check_out_dir(args.out)
+    objective, label = None, "objective"
+    try:
+        if name == "nas-bench-graph":
+            from qgnas.graph.nas_bench_graph import NASBenchGraphEvaluator, NASBenchGraphSpace, check_dataset
+
+            dataset = check_dataset(args.dataset)
+            space = NASBenchGraphSpace.for_dataset(dataset)
+            evaluator = NASBenchGraphEvaluator(dataset)
+            objective, label = (
+                lambda archs: [evaluator(a).objective for a in archs],
+                f"{dataset} validation accuracy (%)",
+            )
+        elif name == "circuit":
+            from qgnas.quantum.circuit_space import CircuitSpace
+
+            space = CircuitSpace(args.qubits, args.max_gates)
+        else:
+            from qgnas.graph.autognn_space import AutoGNNSpace
+
+            space = AutoGNNSpace(args.layers)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    options = {} if args.beta is None else {"beta": args.beta}
+    try:
+        encoder = train_encoder(
+            space, samples=args.samples, epochs=args.epochs, latent=args.latent, batch_size=args.batch_size,
+            seed=args.seed, out=out, objective=objective, objective_name=label, progress=not args.quiet,
+            **options,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(json.dumps(encoder.metrics, indent=2))
+    print(f"wrote {out / 'model.pt'}, {out / 'config.json'}, {out / 'metrics.json'} and {out / 'latent.png'}")
+    return 0
+
+
+_QUANTUM_OPTIONS = ("problem", "molecule", "qubits", "bond", "noise", "max_gates", "optimizer",
+                    "optimizer_options", "shots", "connectivity", "crlqas_runs")  # fmt: skip
 
 
 def cmd_bench_quantum(args: argparse.Namespace) -> int:
     import json
 
     from qgnas.core.bench import existing_runs
+    from qgnas.quantum.circuit_space import PROBLEM_DEFAULT_QUBITS, PROBLEMS
     from qgnas.quantum_commands import bench_quantum, parse_connectivity, parse_noise
 
-    molecule = (args.molecule or "H2").strip()
+    problem = (args.problem or "molecule").strip().lower().replace("-", "").replace("_", "")
+    if problem not in PROBLEMS:
+        raise UsageError(f"unknown --problem {args.problem!r}; allowed: {', '.join(PROBLEMS)}")
+    molecule = None
     qubits = args.qubits
-    if qubits is None and molecule.lower() in ("h2", "hydrogen"):
-        qubits = 2  # the environment's default register for H2
+    if problem == "molecule":
+        molecule = (args.molecule or "H2").strip()
+        if qubits is None and molecule.lower() in ("h2", "hydrogen"):
+            qubits = 2  # the environment's default register for H2
+    else:
+        for flag, value in (
+            ("--molecule", args.molecule),
+            ("--bond", args.bond),
+            ("--crlqas-runs", args.crlqas_runs),
+        ):
+            if value is not None:
+                raise UsageError(f"{flag} applies to --problem molecule only, not --problem {problem}")
+        qubits = PROBLEM_DEFAULT_QUBITS if qubits is None else qubits
     options = None
     if args.optimizer_options is not None:
         try:
@@ -371,13 +503,22 @@ def cmd_bench_quantum(args: argparse.Namespace) -> int:
         )
     seeds = list(range(args.seeds))
     jobs = min(args.jobs or os.cpu_count() or 1, len(searchers) * len(seeds))
+    task_options = dict(
+        problem=problem, molecule=molecule, qubits=qubits, bond=args.bond, noise=noise,
+        max_gates=args.max_gates or 20, optimizer=args.optimizer or "cobyla", optimizer_options=options,
+        connectivity=connectivity, shots=args.shots,
+    )  # fmt: skip
     try:
+        searcher_options = None
+        if any(n in LATENT_SEARCHERS for n in searchers) or args.encoder is not None:
+            from qgnas.quantum.circuit_space import quantum_task
+
+            space = quantum_task(**task_options).space
+            searcher_options = _latent_options(searchers, args.encoder, space, out, args.quiet)
         report = bench_quantum(
-            out, searchers, args.budget, seeds, molecule=molecule, qubits=qubits, bond=args.bond,
-            noise=noise, max_gates=args.max_gates or 20, optimizer=args.optimizer or "cobyla",
-            optimizer_options=options, connectivity=connectivity, shots=args.shots,
-            crlqas_runs=args.crlqas_runs or (), resume=args.resume, jobs=jobs, seconds=args.seconds,
-            progress=not args.quiet,
+            out, searchers, args.budget, seeds, crlqas_runs=args.crlqas_runs or (), resume=args.resume,
+            jobs=jobs, seconds=args.seconds, progress=not args.quiet, searcher_options=searcher_options,
+            **task_options,
         )  # fmt: skip
     except (ValueError, TypeError) as exc:
         raise UsageError(str(exc).splitlines()[0]) from None
@@ -521,7 +662,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"bench": cmd_bench, "search": cmd_search, "select": cmd_select, "train": cmd_train, "tune": cmd_tune,
-            "summarize": cmd_summarize, "report": cmd_report, "list": cmd_list}  # fmt: skip
+            "summarize": cmd_summarize, "report": cmd_report, "encode": cmd_encode, "list": cmd_list}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,13 +2,20 @@
 
     bench_quantum(out="runs/qbench/h2_2q", molecule="H2", qubits=2, searchers=["random", "evolution"],
                   budget=200, seeds=[0, 1, 2], crlqas_runs=["runs/crlqas/h2_2q_noiseless"])
+    bench_quantum(out="runs/qbench/ghz_4q", problem="ghz", qubits=4, searchers=["random"], budget=200,
+                  seeds=[0, 1, 2])                      # or problem="maxcut": a 4-node ring
     crlqas_curve("runs/crlqas/h2_2q_noiseless/seed0")   # (evaluations, best noiseless error so far)
 
 Searchers run through :func:`qgnas.core.bench.run_benchmark` on :func:`qgnas.quantum.circuit_space.quantum_task`,
 so the directory holds the same logs, ``summary.csv``/``summary.md``, ``curves.csv`` and ``anytime.png``
 as every other benchmark. Energy errors are millihartree-sized, which the generic two-decimal table
-cannot show, so this module adds ``quantum.md``/``quantum.csv`` (errors in mHa, chemical-accuracy hits,
-evaluations to chemical accuracy, gates) and ``anytime_error.png`` (log scale).
+cannot show, so this module adds ``quantum.md``/``quantum.csv`` (errors in mHa for molecules and in plain
+units for GHZ (1 - F) and Max-Cut (cut error), good circuits found, evaluations to the first good
+circuit, gates) and ``anytime_error.png`` (log scale). A *good* circuit is one whose noiseless error is
+below the task's success threshold: chemical accuracy for molecules, fidelity >= 0.99 for GHZ, an
+optimal cut for Max-Cut (see :func:`qgnas.quantum.circuit_space.quantum_task`). Counting good circuits,
+not only the incumbent's error, says how often a searcher lands on solutions, which is what a user of
+the search wants when any good circuit will do.
 
 **Equal budgets with CRLQAS.** The cost of quantum architecture search is the number of circuits
 whose angles are optimised. A searcher's budget is the number of *distinct* circuits it evaluates (the
@@ -284,16 +291,79 @@ def import_crlqas_runs(
 # ---------------------------------------------------------------------------------------------------
 # the quantum table and plot
 
+_GOOD_COLUMNS = ["good_circuits_mean", "good_circuits_total", "good_runs", "evals_to_good_median",
+                 "evals_to_good"]  # fmt: skip
 QUANTUM_COLUMNS = [
     "searcher", "budget", "seeds", "evaluations_mean", "error_mha_mean", "error_mha_std",
     "error_noiseless_mha_mean", "error_noiseless_mha_std", "chemical_accuracy_runs",
-    "evals_to_chemical_accuracy_median", "gates_mean", "seconds_per_eval",
+    "evals_to_chemical_accuracy_median", *_GOOD_COLUMNS, "gates_mean", "seconds_per_eval",
+]  # fmt: skip
+#: the columns of GHZ and Max-Cut tables: errors in the problem's own units, no chemical accuracy
+PLAIN_QUANTUM_COLUMNS = [
+    "searcher", "budget", "seeds", "evaluations_mean", "error_mean", "error_std", "error_noiseless_mean",
+    "error_noiseless_std", *_GOOD_COLUMNS, "gates_mean", "seconds_per_eval",
 ]  # fmt: skip
 
 
-def _run_stats(records: list[Record]) -> dict[str, Any]:
+def problem_view(qinfo: dict[str, Any] | None = None) -> dict[str, Any]:
+    """How the tables and plot present the problem recorded in ``quantum.json`` (a directory written
+    before GHZ and Max-Cut existed has none: a molecule, good = chemical accuracy)."""
+    problem = (qinfo or {}).get("problem") or {}
+    kind = problem.get("kind", "molecule")
+    ca = _chemical_accuracy()
+    t = float(problem.get("success_threshold", ca))
+    plain = {"kind": kind, "threshold": t, "scale": 1.0, "suffix": "", "columns": PLAIN_QUANTUM_COLUMNS}
+    if kind == "ghz":
+        return {
+            **plain,
+            "error": "1 − F",
+            "good": f"F ≥ {1 - t:g}",
+            "good_text": f"fidelity with |GHZ⟩ ≥ {1 - t:g} (noiseless 1 − F < {t:g})",
+            "ground_text": "H = −|GHZ⟩⟨GHZ|, error = 1 − F",
+            "ylabel": "noiseless 1 − F of the incumbent",
+            "line": f"F = {1 - t:g}",
+        }
+    if kind == "maxcut":
+        return {
+            **plain,
+            "error": "cut error",
+            "good": "optimal cut",
+            "good_text": f"optimal cut: noiseless cut error < {t:g}, half the gap to the next level, so more "
+            "than half of the probability is on optimal cuts",
+            "ground_text": "H = −cut, cut error = max cut − ⟨cut⟩",
+            "ylabel": "noiseless cut error of the incumbent",
+            "line": "optimal-cut threshold",
+        }
+    chemical = t == ca
+    return {
+        "kind": "molecule",
+        "threshold": t,
+        "scale": 1e3,
+        "suffix": "_mha",
+        "columns": QUANTUM_COLUMNS,
+        "error": "error mHa",
+        "good": "chem. acc." if chemical else f"error < {1e3 * t:g} mHa",
+        "good_text": f"noiseless error < {1e3 * t:g} mHa" + (" (chemical accuracy)" if chemical else ""),
+        "ground_text": None,
+        "ylabel": "noiseless error of the incumbent (Ha)",
+        "line": "chemical accuracy" if chemical else "success threshold",
+    }
+
+
+def _is_good(result: Result, threshold: float) -> bool:
+    """A logged evaluation is good when its noiseless error is below the threshold; records that lack
+    the error (imported CRLQAS steps) fall back on the flag they carry, if any."""
+    m = result.metrics
+    value = m.get("error_noiseless")
+    if value is not None:
+        return math.isfinite(float(value)) and float(value) < threshold
+    return bool(m.get("success", m.get("chemical_accuracy", False)))
+
+
+def _run_stats(records: list[Record], threshold: float | None = None) -> dict[str, Any]:
     from qgnas.core.bench import incumbent_curve
 
+    threshold = _chemical_accuracy() if threshold is None else threshold
     obj, test = incumbent_curve(records, "error_noiseless")
     best_i, best = None, -math.inf
     for i, r in enumerate(records):
@@ -301,6 +371,7 @@ def _run_stats(records: list[Record]) -> dict[str, Any]:
             best_i, best = i, r.result.objective
     ca = _chemical_accuracy()
     hit = np.flatnonzero(test < ca)
+    good = [i for i, r in enumerate(records) if _is_good(r.result, threshold)]
     timed = [r.elapsed for r in records]
     return {
         "objective": obj,
@@ -308,6 +379,8 @@ def _run_stats(records: list[Record]) -> dict[str, Any]:
         "error": -obj[-1] if np.isfinite(obj[-1]) else math.nan,
         "error_noiseless": float(test[-1]),
         "evals_to_ca": int(hit[0]) + 1 if len(hit) else None,
+        "good": len(good),
+        "evals_to_good": good[0] + 1 if good else None,
         "gates": float(records[best_i].result.metrics.get("gates", math.nan))
         if best_i is not None
         else math.nan,
@@ -333,39 +406,57 @@ def quantum_summary(out_dir: str | os.PathLike, budget: int | None = None) -> li
     info = json.loads((out / "bench.json").read_text()) if (out / "bench.json").exists() else {}
     qinfo = json.loads((out / "quantum.json").read_text()) if (out / "quantum.json").exists() else {}
     budget = int(budget or info.get("budget") or 10**12)
+    view = problem_view(qinfo)
     runs: dict[str, list[dict[str, Any]]] = {}
     for path in existing_runs(out):
         records = read_log(path)[:budget]
         if records:
-            runs.setdefault(path.parent.name, []).append(_run_stats(records))
+            stats = _run_stats(records, view["threshold"])
+            stem = path.stem.removeprefix("seed")
+            stats["seed"] = int(stem) if stem.isdigit() else math.inf
+            runs.setdefault(path.parent.name, []).append(stats)
+    for stats in runs.values():
+        stats.sort(key=lambda st: st["seed"])  # seed order for the per-seed column (seed10 after seed2)
     order = [s for s in info.get("searchers", []) if s in runs] + sorted(
         set(runs) - set(info.get("searchers", []))
     )
     rows = []
+    scale, sfx = view["scale"], view["suffix"]
     for name in order:
         stats = runs[name]
-        e_m, e_s = _ms([1e3 * s["error"] for s in stats])
-        n_m, n_s = _ms([1e3 * s["error_noiseless"] for s in stats])
-        hits = [s["evals_to_ca"] for s in stats if s["evals_to_ca"] is not None]
-        rows.append({
+        e_m, e_s = _ms([scale * s["error"] for s in stats])
+        n_m, n_s = _ms([scale * s["error_noiseless"] for s in stats])
+        row = {
             "searcher": name,
             "budget": min(budget, max(s["evaluations"] for s in stats)),
             "seeds": len(stats),
             "evaluations_mean": float(np.mean([s["evaluations"] for s in stats])),
-            "error_mha_mean": e_m, "error_mha_std": e_s,
-            "error_noiseless_mha_mean": n_m, "error_noiseless_mha_std": n_s,
-            "chemical_accuracy_runs": len(hits),
-            "evals_to_chemical_accuracy_median": float(np.median(hits)) if hits else math.nan,
+            f"error{sfx}_mean": e_m, f"error{sfx}_std": e_s,
+            f"error_noiseless{sfx}_mean": n_m, f"error_noiseless{sfx}_std": n_s,
+        }  # fmt: skip
+        if view["kind"] == "molecule":  # the incumbent's chemical accuracy, as tables always reported it
+            hits = [s["evals_to_ca"] for s in stats if s["evals_to_ca"] is not None]
+            row["chemical_accuracy_runs"] = len(hits)
+            row["evals_to_chemical_accuracy_median"] = float(np.median(hits)) if hits else math.nan
+        firsts = [s["evals_to_good"] for s in stats]
+        found = [e for e in firsts if e is not None]
+        row.update({
+            "good_circuits_mean": float(np.mean([s["good"] for s in stats])),
+            "good_circuits_total": int(sum(s["good"] for s in stats)),
+            "good_runs": len(found),
+            "evals_to_good_median": float(np.median(found)) if found else math.nan,
+            "evals_to_good": " ".join("-" if e is None else str(e) for e in firsts),
             "gates_mean": _ms([s["gates"] for s in stats])[0],
             "seconds_per_eval": _ms([s["seconds_per_eval"] for s in stats])[0],
         })  # fmt: skip
+        rows.append(row)
     with open(out / "quantum.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=QUANTUM_COLUMNS)
+        w = csv.DictWriter(f, fieldnames=view["columns"])
         w.writeheader()
         for r in rows:
             w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
     (out / "quantum.md").write_text(quantum_markdown(rows, info, qinfo))
-    _plot_errors(out / "anytime_error.png", order, runs, title=info.get("task", ""))
+    _plot_errors(out / "anytime_error.png", order, runs, title=info.get("task", ""), view=view)
     return rows
 
 
@@ -374,12 +465,15 @@ def _g(x: float, digits: int = 3) -> str:
 
 
 def quantum_markdown(rows: list[dict[str, Any]], info: dict[str, Any], qinfo: dict[str, Any]) -> str:
+    view = problem_view(qinfo)
+    sfx, err, good = view["suffix"], view["error"], view["good"]
     lines = []
     if info.get("task"):
         lines.append(f"**{info['task']}**\n")
-    lines.append("| searcher | budget | seeds | error mHa (mean ± std) | noiseless error mHa (mean ± std) "
-                 "| chem. acc. runs | evals to chem. acc. (median) | gates | s/eval |")  # fmt: skip
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append(f"| searcher | budget | seeds | {err} (mean ± std) | noiseless {err} (mean ± std) "
+                 f"| good circuits ({good}): mean / total | runs with a good one "
+                 "| evals to first good: median | evals to first good: per seed | gates | s/eval |")  # fmt: skip
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         budget = (
             f"{r['budget']}"
@@ -388,20 +482,29 @@ def quantum_markdown(rows: list[dict[str, Any]], info: dict[str, Any], qinfo: di
         )
         lines.append(
             f"| {r['searcher']} | {budget} | {r['seeds']} "
-            f"| {_g(r['error_mha_mean'])} ± {_g(r['error_mha_std'], 2)} "
-            f"| {_g(r['error_noiseless_mha_mean'])} ± {_g(r['error_noiseless_mha_std'], 2)} "
-            f"| {r['chemical_accuracy_runs']}/{r['seeds']} | {_g(r['evals_to_chemical_accuracy_median'])} "
+            f"| {_g(r[f'error{sfx}_mean'])} ± {_g(r[f'error{sfx}_std'], 2)} "
+            f"| {_g(r[f'error_noiseless{sfx}_mean'])} ± {_g(r[f'error_noiseless{sfx}_std'], 2)} "
+            f"| {_g(r['good_circuits_mean'])} / {r['good_circuits_total']} | {r['good_runs']}/{r['seeds']} "
+            f"| {_g(r['evals_to_good_median'])} | {r['evals_to_good']} "
             f"| {_g(r['gates_mean'])} | {_g(r['seconds_per_eval'], 2)} |"
         )
     lines.append("")
     ground = (info.get("reference") or {}).get("ground_energy")
-    facts = [f"ground energy {ground:.8f} Ha" if ground is not None else None,
-             f"chemical accuracy {1e3 * _chemical_accuracy():g} mHa (noiseless error)"]  # fmt: skip
+    if view["kind"] == "molecule":
+        facts = [f"ground energy {ground:.8f} Ha" if ground is not None else None,
+                 f"chemical accuracy {1e3 * _chemical_accuracy():g} mHa (noiseless error)"]  # fmt: skip
+    else:
+        facts = [view["ground_text"], f"ground energy {ground:g}" if ground is not None else None]
     lines.append("; ".join(f for f in facts if f) + ".")
     lines.append(
         "Incumbent = best error among the first `budget` evaluations; evaluations = circuits whose angles "
         "were optimised (distinct circuits for the searchers, every agent step for crlqas, whose "
         "intermediate circuits are unlogged and never count as incumbent)."
+    )
+    lines.append(
+        f"Good circuit = {view['good_text']}. Good circuits: evaluated circuits that are good, mean per "
+        "run and total over the seeds; evals to first good: evaluations up to and including the first "
+        "good circuit, per seed (`-`: none found), median over the seeds that found one."
     )
     for note in qinfo.get("crlqas_notes", []):
         lines.append(f"- crlqas setting differs: {note}")
@@ -409,7 +512,11 @@ def quantum_markdown(rows: list[dict[str, Any]], info: dict[str, Any], qinfo: di
 
 
 def _plot_errors(
-    path: Path, order: list[str], runs: dict[str, list[dict[str, Any]]], title: str = ""
+    path: Path,
+    order: list[str],
+    runs: dict[str, list[dict[str, Any]]],
+    title: str = "",
+    view: dict[str, Any] | None = None,
 ) -> None:
     import warnings
 
@@ -418,6 +525,7 @@ def _plot_errors(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    view = view or problem_view()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name in order:
         stats = runs[name]
@@ -431,11 +539,11 @@ def _plot_errors(
             lo, hi = np.nanmin(test, axis=0), np.nanmax(test, axis=0)
         (line,) = ax.plot(x, med, label=f"{name} ({len(stats)} seeds)")
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.15)
-    ax.axhline(_chemical_accuracy(), color="k", ls="--", lw=1, label="chemical accuracy")
+    ax.axhline(view["threshold"], color="k", ls="--", lw=1, label=view["line"])
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("circuits optimised")
-    ax.set_ylabel("noiseless error of the incumbent (Ha)")
+    ax.set_ylabel(view["ylabel"])
     ax.set_title(title or "anytime energy error")
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="upper right", fontsize=8)
@@ -459,12 +567,16 @@ def bench_quantum(
     jobs: int = 1,
     seconds: float | None = None,
     progress: bool = True,
+    searcher_options: dict[str, dict[str, Any]] | None = None,
     **task_options: Any,
 ) -> dict[str, Any]:
     """Run the searchers on the quantum task, import CRLQAS runs, and write every table and plot.
 
-    ``task_options`` are :func:`~qgnas.quantum.circuit_space.quantum_task`'s (molecule, qubits, bond,
-    noise, max_gates, optimizer, optimizer_options, connectivity, shots).
+    ``task_options`` are :func:`~qgnas.quantum.circuit_space.quantum_task`'s (problem, molecule,
+    qubits, bond, noise, max_gates, optimizer, optimizer_options, connectivity, shots).
+    ``searcher_options`` maps a searcher name to extra keyword options of its constructor
+    (``make_searcher(name, space, rng, **options)``), e.g. an encoder directory for a latent-space
+    searcher; searchers left out get their defaults.
 
     Raises ValueError on bad input (checked before any run starts) and FileExistsError when ``out``
     holds runs and ``resume`` is off. Returns ``{"rows": quantum rows, "summary": bench summary}``.
@@ -476,30 +588,67 @@ def bench_quantum(
     from qgnas.quantum.circuit_space import quantum_task
     from qgnas.searchers import make_searcher
 
+    searcher_options = dict(searcher_options or {})
+    unknown = sorted(set(searcher_options) - set(searchers))
+    if unknown:
+        raise ValueError(
+            f"searcher_options name {', '.join(map(repr, unknown))}, not among the searchers run: "
+            f"{', '.join(searchers)}"
+        )
+    for name, extra in searcher_options.items():
+        if not isinstance(extra, dict):
+            raise ValueError(
+                f"searcher_options[{name!r}] must be a dict of keyword options, got {type(extra).__name__}"
+            )
     options = inspect.signature(quantum_task).bind(**task_options)  # TypeError names an unknown option
     options.apply_defaults()
     opts = options.arguments
     task_factory = functools.partial(quantum_task, **opts)
-    task = task_factory()  # checks molecule, qubits, noise, optimiser before anything runs
-    hamiltonian = task.evaluator.hamiltonian
+    task = task_factory()  # checks problem, molecule, qubits, noise, optimiser before anything runs
+    evaluator = task.evaluator
+    hamiltonian = evaluator.hamiltonian
+    kind = hamiltonian.metadata.get("problem", "molecule")
     task_config = {
-        **{k: opts[k] for k in ("noise", "shots", "max_gates", "optimizer", "optimizer_options", "connectivity")},
-        "molecule": hamiltonian.metadata.get("molecule", opts["molecule"]), "qubits": hamiltonian.n_qubits,
-        "bond": float(hamiltonian.metadata.get("bond_angstrom", opts["bond"] or 0.0)),
-    }  # fmt: skip
+        k: opts[k] for k in ("noise", "shots", "max_gates", "optimizer", "optimizer_options", "connectivity")
+    }
+    if kind == "molecule":
+        task_config.update({
+            "molecule": hamiltonian.metadata.get("molecule", opts["molecule"] or "H2"),
+            "qubits": hamiltonian.n_qubits,
+            "bond": float(hamiltonian.metadata.get("bond_angstrom", opts["bond"] or 0.0)),
+        })  # fmt: skip
+    else:
+        task_config.update({"problem": kind, "qubits": hamiltonian.n_qubits})
+        if crlqas_runs:
+            raise ValueError(
+                f"crlqas_runs compare against molecules only (the CRLQAS environment solves molecules); "
+                f"problem {kind!r} has none to import"
+            )
+    problem = {
+        "kind": kind,
+        "hamiltonian": hamiltonian.name,
+        "success_threshold": evaluator.success_threshold,
+    }
     notes = []
     if crlqas_runs:
         for run in crlqas_run_dirs(crlqas_runs):  # fail before searching, not after
             notes += [f"{run}: {n}" for n in check_crlqas_run(run, task_config)]
-    factories = {name: functools.partial(make_searcher, name) for name in searchers}
+    factories = {
+        name: functools.partial(make_searcher, name, **searcher_options.get(name, {})) for name in searchers
+    }
+    for name in searcher_options:  # a bad option fails here, not in the middle of the runs
+        try:
+            factories[name](task.space, np.random.default_rng(0))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"searcher_options[{name!r}]: {str(exc).splitlines()[0]}") from None
     summary = run_benchmark(task_factory, factories, budget=budget, seeds=list(seeds), out_dir=out,
                             resume=resume, jobs=jobs, seconds=seconds, progress=progress)  # fmt: skip
     if crlqas_runs:
         import_crlqas_runs(crlqas_runs, out, task_config)
         summary = summarize(out, task=task, budget=budget)
     (Path(out) / "quantum.json").write_text(
-        json.dumps({"task": task_config, "crlqas_runs": [str(p) for p in crlqas_runs], "crlqas_notes": notes},
-                   indent=2, default=str)
+        json.dumps({"task": task_config, "problem": problem, "crlqas_runs": [str(p) for p in crlqas_runs],
+                    "crlqas_notes": notes}, indent=2, default=str)
     )  # fmt: skip
     rows = quantum_summary(out, budget)
     return {"rows": rows, "summary": summary}

@@ -194,3 +194,8 @@ class SearchSpace(ABC):
 
     def from_graph(self, graph: ArchGraph) -> Arch:
         raise NotImplementedError(f"{type(self).__name__} has no graph view yet")
+
+    def graph_size(self) -> int | None:
+        """The most nodes a graph of ``to_graph`` can have (encoders pad to it); None when unbounded
+        or unknown (an encoder then pads to the largest graph it was trained on)."""
+        return None

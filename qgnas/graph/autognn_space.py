@@ -302,7 +302,17 @@ class AutoGNNSpace(SearchSpace):
             )
         return self.validate(GNNArch(tuple(specs)))
 
+    def config(self) -> dict[str, Any]:
+        """Constructor arguments that rebuild this space (stored with encoders trained on it)."""
+        choices = {f: list(v) for f, v in self.choices.items() if v != CHOICES[f]}
+        return {"layers": self.n_layers, "choices": choices, "output_activation": self.output_activation}
+
     # --- graph view --------------------------------------------------------------------------------
+    def graph_size(self) -> int:
+        """Input, output, and per layer its node plus one attribute node per field other than the
+        attention (the last layer has no hidden node): ``6 * layers + 1``."""
+        return 6 * self.n_layers + 1
+
     def op_names(self) -> tuple[str, ...]:
         """Node vocabulary of ``to_graph``: input, output, one op per attention type (the layer nodes),
         and one per value of every other field (the attribute nodes)."""

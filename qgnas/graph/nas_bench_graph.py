@@ -169,7 +169,14 @@ class NASBenchGraphSpace(SearchSpace):
             ) from exc
         return self.validate(arch)
 
+    def config(self) -> dict[str, Any]:
+        """Constructor arguments that rebuild this space (stored with encoders trained on it)."""
+        return {"ops": list(self.ops)}
+
     # graph view: node 0 = input, 1..4 = computing nodes, 5 = output
+    def graph_size(self) -> int:
+        return N_NODES + 2
+
     def op_names(self) -> tuple[str, ...]:
         return ("input", *self.ops, "output")
 
@@ -187,7 +194,18 @@ class NASBenchGraphSpace(SearchSpace):
         return ArchGraph(ops=ops, adjacency=adj, op_names=names)
 
     def from_graph(self, graph: ArchGraph) -> NBGArch:
+        """Inverse of ``to_graph``; a graph that ``to_graph`` cannot produce (wrong node count, input or
+        output node misplaced, a computing node without exactly one input, output edges that are not
+        the leaves') is an InvalidArchitecture."""
         adj = np.asarray(graph.adjacency)
+        names, ops = tuple(graph.op_names), [int(k) for k in np.asarray(graph.ops)]
+        n = N_NODES + 2
+        if len(ops) != n or adj.shape != (n, n):
+            raise InvalidArchitecture(f"a NAS-Bench-Graph cell graph has {n} nodes, got {len(ops)}")
+        if names[ops[0]] != "input" or names[ops[-1]] != "output":
+            raise InvalidArchitecture(
+                "a cell graph starts with its 'input' node and ends with its 'output' node"
+            )
         links = []
         for i in range(1, N_NODES + 1):
             parents = np.flatnonzero(adj[:i, i])
@@ -196,8 +214,10 @@ class NASBenchGraphSpace(SearchSpace):
                     f"computing node {i} must have exactly one input, has {len(parents)}"
                 )
             links.append(int(parents[0]))
-        ops = tuple(graph.op_names[int(k)] for k in np.asarray(graph.ops)[1 : N_NODES + 1])
-        return self.validate(NBGArch(tuple(links), ops))
+        arch = self.validate(NBGArch(tuple(links), tuple(names[k] for k in ops[1 : N_NODES + 1])))
+        if not np.array_equal(adj != 0, self.to_graph(arch).adjacency != 0):
+            raise InvalidArchitecture("the output node's inputs are not the cell's leaves")
+        return arch
 
 
 @functools.cache

@@ -38,6 +38,14 @@ difference is the starting point: the environment warm-starts from the previous 
 a search evaluates each circuit once, from fresh angles drawn U(0, 0.1) as the environment draws them
 for new gates. The angles are seeded from the evaluator's seed and the circuit's key, so the same
 circuit gets the same result in every searcher, run and order of evaluation.
+
+**Problems** (:func:`quantum_task`). Besides molecules, two problems reuse this space and evaluator
+unchanged, because each is "minimise the expectation of a Pauli sum": GHZ state preparation
+(``H = -|GHZ><GHZ|``, so the error is the infidelity ``1 - F``) and Max-Cut on a ring
+(``H = -cut``). Each has its own notion of a *good* circuit, the evaluator's ``success_threshold`` on
+the noiseless error: chemical accuracy for molecules, ``F >= 0.99`` for GHZ, and for Max-Cut half the
+gap between the two lowest levels, below which more than half of the probability is on optimal cuts
+(``E - E0 >= (1 - p0) * gap``).
 """
 
 from __future__ import annotations
@@ -66,15 +74,28 @@ from .evaluation import (
 
 __all__ = [
     "CHEMICAL_ACCURACY",
+    "GHZ_FIDELITY",
     "OPTIMIZERS",
+    "PROBLEMS",
+    "PROBLEM_DEFAULT_QUBITS",
     "CircuitEvaluator",
     "CircuitSpace",
     "gate_label",
+    "ghz_hamiltonian",
+    "maxcut_ring_hamiltonian",
     "noise_model",
+    "optimal_cut_threshold",
     "optimise_circuit",
     "optimizer_settings",
     "quantum_task",
 ]
+
+#: The problems :func:`quantum_task` builds; ``"molecule"`` takes its molecule from ``molecule=``.
+PROBLEMS: tuple[str, ...] = ("molecule", "ghz", "maxcut")
+#: A GHZ preparation circuit is good when its noiseless fidelity reaches this.
+GHZ_FIDELITY = 0.99
+#: Register size of the GHZ and Max-Cut problems when ``qubits`` is left at ``"auto"``.
+PROBLEM_DEFAULT_QUBITS = 4
 
 NONE = "none"
 
@@ -304,6 +325,9 @@ class CircuitSpace(SearchSpace):
     def op_names(self) -> tuple[str, ...]:
         return ("start", *self.labels, "end")
 
+    def graph_size(self) -> int:
+        return self.max_gates + 2
+
     def _graph(self, gates: Sequence[tuple]) -> ArchGraph:
         n = len(gates) + 2
         adj = np.zeros((n, n), dtype=np.int8)
@@ -359,9 +383,11 @@ class CircuitEvaluator(Evaluator):
     ``Result.objective`` is ``-error`` (maximised by the core), where ``error = E - E_ground`` and ``E``
     is the optimised energy on the configured (noisy) simulator. ``metrics``: ``energy``,
     ``energy_noiseless``, ``error``, ``error_noiseless`` (noiseless energy at the optimised angles
-    minus the exact ground energy), ``chemical_accuracy`` (1 when ``error_noiseless`` < 1.6 mHa, else
-    0), ``gates``, ``depth``, ``cnots``, ``rotations``, ``parameters`` and ``nfev`` (energy evaluations
-    the optimiser spent).
+    minus the exact ground energy), ``success`` (1 when ``error_noiseless`` < ``success_threshold``,
+    else 0: the circuit is *good*), ``chemical_accuracy`` (1 when ``error_noiseless`` < 1.6 mHa; only
+    for chemistry, i.e. unless ``hamiltonian.metadata["problem"]`` names another problem, where a
+    Hartree threshold means nothing), ``gates``, ``depth``, ``cnots``, ``rotations``, ``parameters``
+    and ``nfev`` (energy evaluations the optimiser spent).
 
     Args:
         hamiltonian: a :class:`~qgnas.quantum.hamiltonian.Hamiltonian` with ``ground_energy``.
@@ -371,6 +397,8 @@ class CircuitEvaluator(Evaluator):
         shots, shot_noise: shot noise on the optimised energy, as the environment's.
         seed: root of the angle seeds; each circuit's stream is derived from it and the circuit's key.
         backend, device: ``"ptm"`` (default) or a reference backend name; the torch device.
+        success_threshold: a circuit is good (``success``) when its noiseless error is below this;
+            default chemical accuracy (1.6 mHa), the CRLQAS criterion.
     """
 
     name = "circuit-energy"
@@ -388,6 +416,7 @@ class CircuitEvaluator(Evaluator):
         seed: int = 0,
         backend: str = "ptm",
         device: str = "cpu",
+        success_threshold: float = CHEMICAL_ACCURACY,
     ):
         self.hamiltonian = hamiltonian
         self.n_qubits = int(hamiltonian.n_qubits)
@@ -404,6 +433,16 @@ class CircuitEvaluator(Evaluator):
             raise ValueError(f"shot_noise must be 'gaussian' or 'multinomial', got {shot_noise!r}")
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        if (
+            isinstance(success_threshold, bool)
+            or not isinstance(success_threshold, int | float | np.integer | np.floating)
+            or not 0 < success_threshold < np.inf
+        ):
+            raise ValueError(f"success_threshold must be a positive finite number, got {success_threshold!r}")
+        self.success_threshold = float(success_threshold)
+        # chemical accuracy is a Hartree threshold: reported for chemistry, not for GHZ or Max-Cut
+        problem = (getattr(hamiltonian, "metadata", None) or {}).get("problem", "molecule")
+        self.chemistry = problem == "molecule"
         self.noise = noise_model(noise, self.n_qubits)
         self.shots = None if shots is None else int(shots)
         self.shot_noise = shot_noise
@@ -435,14 +474,18 @@ class CircuitEvaluator(Evaluator):
             "energy_noiseless": noiseless,
             "error": energy - self.ground_energy,
             "error_noiseless": error_noiseless,
-            "chemical_accuracy": int(error_noiseless < CHEMICAL_ACCURACY),
+        }
+        if self.chemistry:
+            metrics["chemical_accuracy"] = int(error_noiseless < CHEMICAL_ACCURACY)
+        metrics.update({
+            "success": int(error_noiseless < self.success_threshold),
             "gates": circuit.n_gates,
             "depth": circuit.depth,
             "cnots": circuit.n_cnots,
             "rotations": circuit.n_rotations,
             "parameters": circuit.n_params,
             "nfev": nfev,
-        }
+        })  # fmt: skip
         return circuit, params, metrics
 
     def _evaluate(self, arch: Any) -> Result:
@@ -465,9 +508,72 @@ def _noise_label(noise: Any) -> str:
     return "custom-noise"
 
 
+def ghz_hamiltonian(n: int = PROBLEM_DEFAULT_QUBITS) -> Any:
+    """``H = -|GHZ_n><GHZ_n|`` (:meth:`~qgnas.quantum.hamiltonian.Hamiltonian.ghz`): energy -F, ground
+    energy -1, so a circuit's energy error is its infidelity ``1 - F``."""
+    from .hamiltonian import Hamiltonian
+
+    return Hamiltonian.ghz(n)
+
+
+def maxcut_ring_hamiltonian(n: int = PROBLEM_DEFAULT_QUBITS) -> Any:
+    """Max-Cut on the ring 0-1-...-(n-1)-0 (``H = -cut``, node k = qubit k). A ring needs ``n >= 3``:
+    with two nodes the two bonds would be the same edge."""
+    from .hamiltonian import Hamiltonian
+
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 3:
+        raise ValueError(f"a Max-Cut ring needs an integer number of nodes (qubits) >= 3, got {n!r}")
+    n = int(n)
+    edges = [(i, (i + 1) % n) for i in range(n)]
+    ham = Hamiltonian.maxcut(edges, n_nodes=n)
+    ham.name = f"maxcut_ring{n}"
+    ham.metadata.update({"problem": "maxcut", "graph": "ring", "edges": [list(e) for e in edges]})
+    return ham
+
+
+def optimal_cut_threshold(hamiltonian: Any) -> float:
+    """Half the gap between the two lowest levels of a diagonal (Max-Cut) Hamiltonian.
+
+    A state with probability ``p0`` on the ground level has ``E - E0 >= (1 - p0) * gap``, so a noiseless
+    error below ``gap / 2`` guarantees ``p0 > 1/2``: measuring the circuit finds an optimal cut more
+    often than not. Read from the spectrum, not fixed, because the gap depends on the graph and weights.
+    """
+    levels = hamiltonian.diagonal_levels()
+    if len(levels) < 2:
+        raise ValueError(f"{hamiltonian.name} has a single level ({levels[0]:g}): every state is optimal")
+    return float(levels[1] - levels[0]) / 2
+
+
+_PROBLEM_ALIASES = {"molecule": "molecule", "chemistry": "molecule", "ghz": "ghz", "maxcut": "maxcut",
+                    "max-cut": "maxcut", "max_cut": "maxcut"}  # fmt: skip
+
+
+def _resolve_problem(problem: Any, molecule: str | None) -> tuple[str, str | None]:
+    """(problem kind, molecule name or None): a molecule name given as ``problem`` means that molecule."""
+    from .molecules import _NAME_LOOKUP, MOLECULES
+
+    key = str(problem).strip().lower() if isinstance(problem, str) else None
+    if key in _PROBLEM_ALIASES:
+        kind = _PROBLEM_ALIASES[key]
+    elif key in _NAME_LOOKUP:
+        if molecule is not None and _NAME_LOOKUP.get(str(molecule).strip().lower()) != _NAME_LOOKUP[key]:
+            raise ValueError(f"problem={problem!r} and molecule={molecule!r} name different molecules")
+        return "molecule", problem
+    else:
+        raise ValueError(
+            f"unknown problem {problem!r}; allowed: {', '.join(PROBLEMS)} "
+            f"(or a molecule name: {', '.join(MOLECULES)})"
+        )
+    if kind != "molecule" and molecule is not None:
+        raise ValueError(
+            f"molecule={molecule!r} applies to problem 'molecule' only, not {kind!r}; leave it out"
+        )
+    return kind, (molecule if molecule is not None else "H2") if kind == "molecule" else None
+
+
 def quantum_task(
-    molecule: str = "H2",
-    qubits: int | None = 2,
+    molecule: str | None = None,
+    qubits: int | None | str = "auto",
     bond: float | None = None,
     noise: Any = None,
     max_gates: int = 20,
@@ -479,28 +585,70 @@ def quantum_task(
     seed: int = 0,
     backend: str = "ptm",
     device: str = "cpu",
+    *,
+    problem: str = "molecule",
 ):
-    """The quantum-architecture-search benchmark task for one molecule: :class:`CircuitSpace` plus
-    :class:`CircuitEvaluator`. Searchers maximise ``-error``; the reported ("test") metric is the
-    incumbent's ``error_noiseless``. ``seed`` seeds the evaluator's angles (not the searchers), so all
-    searchers and seeds score a circuit identically. Raises ValueError on a bad molecule, qubit count,
-    noise or optimiser."""
+    """The quantum-architecture-search benchmark task: :class:`CircuitSpace` plus
+    :class:`CircuitEvaluator` on one problem (module doc). Searchers maximise ``-error``; the reported
+    ("test") metric is the incumbent's ``error_noiseless``. ``seed`` seeds the evaluator's angles (not
+    the searchers), so all searchers and seeds score a circuit identically.
+
+    Args:
+        molecule: the molecule of ``problem="molecule"`` (default H2); any other problem rejects it.
+        qubits: register size. ``"auto"`` (default): 2 for H2 (the CRLQAS environment's register),
+            the molecule's default for other molecules, 4 for ``ghz`` and ``maxcut``; None: the
+            molecule's default register. For ``ghz`` it is n of ``|GHZ_n>``, for ``maxcut`` the ring's
+            node count.
+        bond, mapping: the molecule's (molecules only).
+        problem: ``"molecule"`` (default), ``"ghz"`` (prepare ``|GHZ_n>``; good: fidelity >= 0.99), or
+            ``"maxcut"`` (Max-Cut on an n-node ring; good: noiseless error below
+            :func:`optimal_cut_threshold`); a molecule name is taken as that molecule.
+
+    The evaluator's ``success_threshold`` is the problem's notion of a good circuit (chemical
+    accuracy for molecules) and ``task.reference`` holds the ground energy (and, for GHZ and Max-Cut,
+    the threshold). Raises ValueError on a bad problem, molecule, qubit count, noise or optimiser.
+    """
     from qgnas.core.task import Task
 
-    from .molecules import molecule as build_molecule
+    kind, molecule = _resolve_problem(problem, molecule)
+    if isinstance(qubits, str) and qubits != "auto":
+        raise ValueError(f"qubits must be an integer, None or 'auto', got {qubits!r}")
+    if kind == "molecule":
+        from .molecules import _NAME_LOOKUP
+        from .molecules import molecule as build_molecule
 
-    hamiltonian = build_molecule(molecule, bond=bond, qubits=qubits, mapping=mapping)
+        if qubits == "auto":
+            qubits = 2 if _NAME_LOOKUP.get(str(molecule).strip().lower()) == "H2" else None
+        hamiltonian = build_molecule(molecule, bond=bond, qubits=qubits, mapping=mapping)
+        threshold = CHEMICAL_ACCURACY
+        name = str(hamiltonian.metadata.get("molecule") or molecule)
+    else:
+        for option, value in (("bond", bond), ("mapping", mapping)):
+            if value is not None:
+                raise ValueError(f"{option}={value!r} applies to molecules only, not problem {kind!r}")
+        n = PROBLEM_DEFAULT_QUBITS if qubits in ("auto", None) else qubits
+        if kind == "ghz":
+            if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+                raise ValueError(f"GHZ state preparation needs an integer qubits >= 2, got {n!r}")
+            hamiltonian = ghz_hamiltonian(int(n))
+            threshold = round(1.0 - GHZ_FIDELITY, 12)  # 0.01, not 0.010000000000000009
+        else:
+            hamiltonian = maxcut_ring_hamiltonian(n)
+            threshold = optimal_cut_threshold(hamiltonian)
+        name = "ghz" if kind == "ghz" else f"maxcut-ring{hamiltonian.n_qubits}"
     space = CircuitSpace(hamiltonian.n_qubits, max_gates, connectivity)
     evaluator = CircuitEvaluator(
         hamiltonian, noise, optimizer, optimizer_options, space=space, shots=shots, seed=seed,
-        backend=backend, device=device,
+        backend=backend, device=device, success_threshold=threshold,
     )  # fmt: skip
-    name = str(hamiltonian.metadata.get("molecule") or molecule)
+    reference = {"ground_energy": evaluator.ground_energy}
+    if kind != "molecule":
+        reference["success_threshold"] = threshold
     return Task(
         name=f"quantum/{name}_{hamiltonian.n_qubits}q_{_noise_label(noise)}",
         space=space,
         evaluator=evaluator,
         test_metric="error_noiseless",
         objective_name="-error",
-        reference={"ground_energy": evaluator.ground_energy},
+        reference=reference,
     )

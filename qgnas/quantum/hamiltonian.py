@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Hamiltonian", "heisenberg", "maxcut", "transverse_field_ising"]
+__all__ = ["Hamiltonian", "ghz_projector", "heisenberg", "maxcut", "transverse_field_ising"]
 
 _PAULI_CHARS = "IXYZ"
 # Imaginary parts up to this size (absolute, or relative to the largest coefficient) are treated as
@@ -307,6 +307,62 @@ class Hamiltonian:
         coeffs = [w / 2 for _, _, w in parsed] + [-sum(w for _, _, w in parsed) / 2]
         return cls.from_pauli_strings(strings, coeffs, f"maxcut_n{n}_m{len(parsed)}", n_qubits=n)
 
+    @classmethod
+    def ghz_projector(cls, n: int) -> Hamiltonian:
+        """The projector ``|GHZ><GHZ|`` on ``|GHZ> = (|0..0> + |1..1>) / sqrt(2)`` as a Pauli sum.
+
+        Its expectation is the fidelity with the GHZ state, which the PTM simulator reads with the same
+        dot product as any energy, so state preparation is scored by the energy code path. With
+        ``|0><0| = (I + Z) / 2``, ``|1><1| = (I - Z) / 2`` and ``|0><1| = (X + iY) / 2``:
+
+        * ``|0..0><0..0| + |1..1><1..1| = 2^(1-n) sum_{S even} Z_S`` (the odd Z-strings cancel);
+        * ``|0..0><1..1| + h.c. = 2^(1-n) sum_{T even} (-1)^(|T|/2) P_T``, where ``P_T`` has Y on the
+          qubits in ``T`` and X elsewhere (the odd-Y strings are imaginary and cancel with the h.c.);
+
+        so ``P = 2^-n [sum_{S even} Z_S + sum_{T even} (-1)^(|T|/2) P_T]``: 2^n strings, all real.
+        """
+        n = _check_n(n, minimum=1)
+        strings: list[str] = []
+        coeffs: list[float] = []
+        scale = 0.5**n
+        for mask in range(1 << n):
+            bits = [(mask >> (n - 1 - q)) & 1 for q in range(n)]
+            weight = sum(bits)
+            if weight % 2:
+                continue
+            strings.append("".join("Z" if b else "I" for b in bits))
+            coeffs.append(scale)
+            strings.append("".join("Y" if b else "X" for b in bits))
+            coeffs.append(scale * (-1.0) ** (weight // 2))
+        return cls.from_pauli_strings(
+            strings, coeffs, f"ghz_projector_n{n}", n_qubits=n, metadata={"problem": "ghz_projector"}
+        )
+
+    @classmethod
+    def ghz(cls, n: int) -> Hamiltonian:
+        """``H = -|GHZ><GHZ|`` (see :meth:`ghz_projector`): minimising the energy maximises the fidelity
+        ``F``, the ground energy is exactly -1 (pinned, not diagonalised, so that ``E - E_ground`` is
+        ``1 - F`` without eigensolver round-off), and the energy error of a state is its infidelity."""
+        proj = cls.ghz_projector(n)
+        ham = cls.from_pauli_strings(
+            proj.paulis, -proj.coeffs, f"ghz_n{proj.n_qubits}", n_qubits=proj.n_qubits,
+            metadata={"problem": "ghz"},
+        )  # fmt: skip
+        ham.__dict__["ground_energy"] = -1.0
+        return ham
+
+    def diagonal_levels(self, decimals: int = 9) -> np.ndarray:
+        """The distinct eigenvalues (ascending) of a diagonal Hamiltonian (only I and Z in its strings),
+        read off the matrix diagonal; values equal to ``decimals`` places are one level. Raises
+        ValueError for a Hamiltonian with X or Y terms, whose diagonal is not its spectrum."""
+        off = [s for s in self.paulis if set(s) - set("IZ")]
+        if off:
+            raise ValueError(
+                f"{self.name} is not diagonal (term {off[0]!r} has X or Y); diagonal_levels needs only "
+                "I and Z terms"
+            )
+        return np.unique(np.round(self.to_sparse_matrix().diagonal().real, decimals))
+
     # ------------------------------------------------------------------ properties
 
     @property
@@ -505,3 +561,8 @@ def maxcut(
 ) -> Hamiltonian:
     """Module-level alias of :meth:`Hamiltonian.maxcut`."""
     return Hamiltonian.maxcut(edges, n_nodes=n_nodes)
+
+
+def ghz_projector(n: int) -> Hamiltonian:
+    """Module-level alias of :meth:`Hamiltonian.ghz_projector`."""
+    return Hamiltonian.ghz_projector(n)

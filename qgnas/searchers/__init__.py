@@ -20,6 +20,8 @@ SEARCHERS: dict[str, str] = {
     "reinforce": "qgnas.searchers.reinforce:ReinforceSearcher",
     "bo": "qgnas.searchers.bayesopt:BayesOptSearcher",
     "autognn": "qgnas.searchers.autognn:AutoGNNSearcher",
+    "gae-bo": "qgnas.searchers.latent:LatentBO",
+    "gae-rl": "qgnas.searchers.latent:LatentReinforce",
 }
 
 _ALIASES = {
@@ -29,6 +31,9 @@ _ALIASES = {
     "rl": "reinforce",
     "bayesopt": "bo",
     "bayesian": "bo",
+    "latent-bo": "gae-bo",
+    "latent-rl": "gae-rl",
+    "latent-reinforce": "gae-rl",
 }
 
 
