@@ -3,7 +3,7 @@
     python benchmarks/latent_nbg_table.py runs/latent-nbg/cora runs/latent-nbg/citeseer ... \\
         --budgets 50,100,200,500 --target evolution@500 --within 150 --out benchmarks/results/DIR
 
-For each dataset directory (one `qgnas bench nas-bench-graph` run) it prints, per searcher, the mean
+For each dataset (one or several `qgnas bench nas-bench-graph` directories of it) it prints, per searcher, the mean
 and standard deviation over seeds of the test accuracy of the incumbent chosen on validation after
 each budget, and the first number of evaluations at which gae-bo's mean incumbent test accuracy reaches
 the target (regularized evolution's mean at budget 500 by default). Everything is recomputed from
@@ -24,21 +24,34 @@ import numpy as np
 from qgnas.core.bench import load_curves, mean_std
 
 
-def dataset_rows(directory: Path, budgets: list[int]) -> tuple[str, dict[str, dict], list[str]]:
-    info = json.loads((directory / "bench.json").read_text())
-    curves = load_curves(directory, max(budgets))
+def dataset_rows(directories: list[Path], budgets: list[int]) -> tuple[dict[str, dict], list[str]]:
+    """Per searcher: seeds, evaluations, mean incumbent test curve and (mean, std) at each budget, from
+    one or several bench directories of the same dataset (searchers in the order they list them)."""
     rows: dict[str, dict] = {}
-    for name in info["searchers"]:
-        runs = [c for c in curves if c.searcher == name]
-        if not runs:
-            continue
-        n = min(len(c.test) for c in runs)
-        test = np.stack([c.test[:n] for c in runs])
-        row = {"seeds": len(runs), "evaluations": n, "mean_curve": test.mean(axis=0)}
-        for b in budgets:
-            row[b] = mean_std(test[:, b - 1]) if b <= n else (float("nan"), float("nan"))
-        rows[name] = row
-    return info["task"].split("/")[-1], rows, info["searchers"]
+    order: list[str] = []
+    for directory in directories:
+        info = json.loads((directory / "bench.json").read_text())
+        curves = load_curves(directory, max(budgets))
+        for name in info["searchers"]:
+            runs = [c for c in curves if c.searcher == name]
+            if not runs or name in rows:
+                continue
+            n = min(len(c.test) for c in runs)
+            test = np.stack([c.test[:n] for c in runs])
+            row = {"seeds": len(runs), "evaluations": n, "mean_curve": test.mean(axis=0)}
+            for b in budgets:
+                row[b] = mean_std(test[:, b - 1]) if b <= n else (float("nan"), float("nan"))
+            rows[name] = row
+            order.append(name)
+    return rows, order
+
+
+def group_by_dataset(directories: list[Path]) -> dict[str, list[Path]]:
+    groups: dict[str, list[Path]] = {}
+    for directory in directories:
+        task = json.loads((directory / "bench.json").read_text())["task"]
+        groups.setdefault(task.split("/")[-1], []).append(directory)
+    return groups
 
 
 def first_reach(curve: np.ndarray, target: float) -> int | None:
@@ -50,7 +63,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="+", type=Path)
     parser.add_argument("--budgets", default="50,100,200,500")
-    parser.add_argument("--target", default="evolution@500", help="SEARCHER@BUDGET whose mean test is the target")
+    parser.add_argument(
+        "--target", default="evolution@500", help="SEARCHER@BUDGET whose mean test is the target"
+    )
     parser.add_argument("--searcher", default="gae-bo", help="the searcher whose evaluations to target count")
     parser.add_argument("--within", type=int, default=150)
     parser.add_argument("--out", type=Path, default=None)
@@ -66,8 +81,9 @@ def main() -> None:
     lines += [header, "|---|---|---:|" + "---:|" * len(budgets)]
     summary = [f"| dataset | {target_name} @ {target_budget} (target) | {args.searcher}: evaluations to the target | within {args.within}? |",
                "|---|---:|---:|:---:|"]  # fmt: skip
-    for directory in args.dirs:
-        dataset, rows, order = dataset_rows(directory, budgets)
+    groups = group_by_dataset(args.dirs)
+    for dataset, directories in groups.items():
+        rows, order = dataset_rows(directories, budgets)
         for name in order:
             if name not in rows:
                 continue
@@ -82,9 +98,11 @@ def main() -> None:
             hit = first_reach(rows[args.searcher]["mean_curve"], target)
             ok = hit is not None and hit <= args.within
             reached += ok
-            summary.append(f"| {dataset} | {target:.2f} | {hit if hit is not None else 'not reached'} | {'yes' if ok else 'no'} |")
+            summary.append(
+                f"| {dataset} | {target:.2f} | {hit if hit is not None else 'not reached'} | {'yes' if ok else 'no'} |"
+            )
     summary.append(f"\n{args.searcher} reaches the target within {args.within} evaluations on {reached} of "
-                   f"{len(args.dirs)} datasets.")  # fmt: skip
+                   f"{len(groups)} datasets.")  # fmt: skip
     text = "\n".join(lines) + "\n\n" + "\n".join(summary) + "\n"
     print(text, end="")
     if args.out is not None:

@@ -42,7 +42,9 @@ def plot_latent(
     fig, ax = plt.subplots(figsize=(6.5, 5))
     finite = np.isfinite(values)
     ax.scatter(xy[~finite, 0], xy[~finite, 1], s=4, c="lightgrey", label="no value")
-    sc = ax.scatter(xy[finite, 0], xy[finite, 1], s=4, c=values[finite], cmap="viridis")
+    # a few very poor architectures would take the whole colour range: it starts at the 5th percentile
+    low = float(np.percentile(values[finite], 5)) if finite.any() else None
+    sc = ax.scatter(xy[finite, 0], xy[finite, 1], s=4, c=values[finite], cmap="viridis", vmin=low)
     fig.colorbar(sc, ax=ax, label=label)
     ax.set_xlabel(f"PC1 ({100 * share[0]:.0f}% of the variance)")
     ax.set_ylabel(f"PC2 ({100 * share[1]:.0f}%)")

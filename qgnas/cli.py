@@ -285,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     et.add_argument("--latent", type=_positive_int("--latent"), default=16, help="latent dimension")
     et.add_argument("--beta", type=float, default=None, help="weight of the KL term (default 0.01)")
     et.add_argument("--batch-size", type=_positive_int("--batch-size"), default=32, help="batch size")
+    et.add_argument("--hidden", type=_positive_int("--hidden"), default=128, help="width of the GIN layers")
+    et.add_argument("--lr", type=_positive_float("--lr"), default=1e-3, help="Adam learning rate")
     et.add_argument("--seed", type=int, default=0, help="seed of the sample, split and training")
     et.add_argument("--out", required=True, help="checkpoint directory")
     et.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -439,6 +441,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
     try:
         encoder = train_encoder(
             space, samples=args.samples, epochs=args.epochs, latent=args.latent, batch_size=args.batch_size,
+            hidden=args.hidden, lr=args.lr,
             seed=args.seed, out=out, objective=objective, objective_name=label, progress=not args.quiet,
             **options,
         )  # fmt: skip

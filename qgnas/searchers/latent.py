@@ -10,9 +10,9 @@ Both choose a point of the encoder's latent space and turn it into an architectu
 * ``"pool"``: always a member of the candidate pool, as arch2vec searched. BO then scores the pool
   members themselves; REINFORCE takes the one nearest its sample.
 
-The candidate pool is the whole space when it is finite and small (``pool_size`` or fewer
-architectures: all 26,206 NAS-Bench-Graph cells), else ``pool_size`` distinct random architectures drawn
-from the searcher's stream. The encoder never sees a score: it was trained on architectures alone.
+The candidate pool is the whole space when it is finite and small (``enumerate_up_to`` or fewer
+architectures: all 26,206 NAS-Bench-Graph cells), else ``pool_size`` distinct random architectures
+drawn from the searcher's stream. The encoder never sees a score: it was trained on architectures alone.
 
 BO: a scikit-optimize Gaussian process (constant x Matern 5/2 with one length scale per latent
 dimension, plus white noise, ``normalize_y``) on the told (latent, objective) pairs, with latent points
@@ -22,7 +22,11 @@ perturbations of the best architectures' latent points, decoded in decreasing EI
 new and valid (at most ``max_decodes``); in ``"pool"`` mode ``n_points`` random unvisited pool members
 plus the unvisited nearest neighbours of the best ones. The first ``n_initial_points`` proposals are
 uniform random architectures (arch2vec: 16). Kernel fits reuse the categorical BO's tools
-(``qgnas.searchers.bayesopt``): warm-started, capped L-BFGS, refitted every n // ``refit_scale`` tells.
+(``qgnas.searchers.bayesopt``): warm-started, capped L-BFGS. Hyper-parameters are refitted each time
+the data has grown by ``refit_growth`` (1.2: about 20 refits in 500 evaluations): with one length
+scale per latent dimension, a refit at a few hundred points costs about a second (sklearn's kernel
+gradient is an n x n x d tensor), and refitting on every tell made one budget-500 NAS-Bench-Graph run
+take over five minutes on the 2-core machine.
 
 REINFORCE: a diagonal Gaussian policy N(mu, sigma^2) over the latent space, initialised at the pool's
 mean and spread. Each told result updates (mu, log sigma) by Adam on -A log N(z | mu, sigma), where z
@@ -93,18 +97,20 @@ class _LatentSearcher(Searcher):
         rng: np.random.Generator,
         encoder: Any = None,
         proposal: str = "decode",
-        pool_size: int = 30_000,
+        pool_size: int = 5_000,
+        enumerate_up_to: int = 30_000,
     ):
         super().__init__(space, rng)
         if proposal not in PROPOSALS:
             raise ValueError(f"proposal must be one of {', '.join(PROPOSALS)}; got {proposal!r}")
-        if isinstance(pool_size, bool) or not isinstance(pool_size, int | np.integer) or pool_size < 1:
-            raise ValueError(f"pool_size must be a positive integer, got {pool_size!r}")
+        for name, value in (("pool_size", pool_size), ("enumerate_up_to", enumerate_up_to)):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
         self.encoder = resolve_encoder(encoder, space)
         self.proposal = proposal
         size = space.size()
         with _one_thread():
-            if size is not None and size <= pool_size:
+            if size is not None and size <= enumerate_up_to:
                 self.pool, self.pool_keys, self.pool_z = _whole_space(self.encoder)
             else:
                 seen: set[str] = set()
@@ -173,13 +179,17 @@ class LatentBO(_LatentSearcher):
     Args:
         encoder: a trained :class:`~qgnas.encoders.Encoder` or its checkpoint directory.
         proposal: ``"decode"`` or ``"pool"`` (module doc).
-        pool_size: candidate pool size (the whole space when it has at most this many architectures).
+        pool_size: size of a sampled candidate pool.
+        enumerate_up_to: the pool is the whole space when the space has at most this many architectures.
         n_initial_points: uniform random architectures before the first model fit (arch2vec: 16).
         n_points: candidate points (decode) or pool members (pool) per proposal.
         n_parents: best architectures whose neighbourhoods add candidates.
         max_decodes: candidates decoded per proposal before falling back to the pool.
         xi: EI margin in standard deviations of the objectives told so far.
-        hyper_maxiter, refit_scale: kernel fits, as in the categorical ``bo``.
+        hyper_maxiter: L-BFGS iterations per kernel fit (warm-started from the previous fit).
+        refit_growth: the kernel's hyper-parameters are refitted when the number of results has grown
+            by this factor since the last refit (1: on every tell); the tells in between condition the
+            GP on the new data with the current hyper-parameters.
     """
 
     name = "gae-bo"
@@ -190,16 +200,17 @@ class LatentBO(_LatentSearcher):
         rng: np.random.Generator,
         encoder: Any = None,
         proposal: str = "decode",
-        pool_size: int = 30_000,
+        pool_size: int = 5_000,
+        enumerate_up_to: int = 30_000,
         n_initial_points: int = 16,
-        n_points: int = 2000,
+        n_points: int = 500,
         n_parents: int = 5,
         max_decodes: int = 20,
         xi: float = 0.01,
         hyper_maxiter: int | None = 10,
-        refit_scale: int | None = 100,
+        refit_growth: float = 1.2,
     ):
-        super().__init__(space, rng, encoder, proposal, pool_size)
+        super().__init__(space, rng, encoder, proposal, pool_size, enumerate_up_to)
         for name, value, low in (("n_initial_points", n_initial_points, 1), ("n_points", n_points, 1),
                                  ("n_parents", n_parents, 0), ("max_decodes", max_decodes, 1)):  # fmt: skip
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
@@ -211,15 +222,16 @@ class LatentBO(_LatentSearcher):
         self.n_parents = int(n_parents)
         self.max_decodes = int(max_decodes)
         self.xi = float(xi)
+        if not (isinstance(refit_growth, int | float) and refit_growth >= 1):
+            raise ValueError(f"refit_growth must be a number >= 1, got {refit_growth!r}")
         self.hyper_maxiter = hyper_maxiter
-        self.refit_scale = refit_scale
+        self.refit_growth = float(refit_growth)
         self.width = np.where(self.hi > self.lo, self.hi - self.lo, 1.0)
         self.X: list[np.ndarray] = []  # unit-box latent points of the told architectures
         self.y: list[float | None] = []  # -objective (minimised); None for a failure
         self.model: Any = None
         self._fitted_on = 0
-        self._since_refit = 0
-        self._kernel = None
+        self._next_refit = 0
 
     def _unit(self, z: np.ndarray) -> np.ndarray:
         return (z - self.lo) / self.width
@@ -251,16 +263,14 @@ class LatentBO(_LatentSearcher):
         from skopt.learning.gaussian_process.kernels import ConstantKernel, Matern
 
         n = len(self.y)
-        interval = 1 if self.refit_scale is None else max(1, n // self.refit_scale)
-        self._since_refit += 1
-        refit = self.model is None or self._since_refit >= interval
+        refit = self.model is None or n >= self._next_refit
+        if refit:
+            self._next_refit = max(n + 1, math.ceil(n * self.refit_growth))
         if self.model is None:
             d = self.encoder.latent
             kernel = ConstantKernel(1.0, (0.01, 1000.0)) * Matern(np.ones(d), (1e-2, 1e2), nu=2.5)
         else:
             kernel = _warm_kernel(self.model)
-        if refit:
-            self._since_refit = 0
         gp = GaussianProcessRegressor(
             kernel=kernel,
             normalize_y=True,
@@ -341,12 +351,13 @@ class LatentReinforce(_LatentSearcher):
         rng: np.random.Generator,
         encoder: Any = None,
         proposal: str = "decode",
-        pool_size: int = 30_000,
+        pool_size: int = 5_000,
+        enumerate_up_to: int = 30_000,
         lr: float = 0.05,
         baseline_decay: float = 0.9,
         min_sigma: float = 0.02,
     ):
-        super().__init__(space, rng, encoder, proposal, pool_size)
+        super().__init__(space, rng, encoder, proposal, pool_size, enumerate_up_to)
         for name, value, low, high in (("lr", lr, 0, math.inf), ("baseline_decay", baseline_decay, 0, 1),
                                        ("min_sigma", min_sigma, 0, math.inf)):  # fmt: skip
             if not (isinstance(value, int | float) and low < value < high) and not (
