@@ -22,13 +22,21 @@ if [ "$what" = nbg ]; then
       --budget 500 --seeds 20 --encoder "$enc" --out "runs/latent-nbg/$d" --jobs "${JOBS:-2}" --quiet
   done
 elif [ "$what" = quantum ]; then
-  s=gae-bo,random,evolution,bo,gae-rl
+  # QUANTUM_TASKS (default all four) picks tasks, so that two invocations can share the cores;
+  # QUANTUM_SEARCHERS the searchers; RESUME=1 continues runs already in runs/latent-q
+  tasks=" ${QUANTUM_TASKS:-h2-noiseless h2-depolarizing ghz maxcut} "
+  s=${QUANTUM_SEARCHERS:-gae-bo,random,evolution,bo,gae-rl}
   common=(--searchers "$s" --budget 300 --seeds 10 --encoder "$ENC_CIRCUIT" --max-gates 20 --jobs "${JOBS:-2}" --quiet)
-  run q-h2-noiseless qgnas bench quantum --molecule H2 --qubits 4 "${common[@]}" --out runs/latent-q/h2-noiseless
-  run q-h2-depolarizing qgnas bench quantum --molecule H2 --qubits 4 --noise depolarizing "${common[@]}" \
-    --out runs/latent-q/h2-depolarizing
-  run q-ghz qgnas bench quantum --problem ghz --qubits 4 "${common[@]}" --out runs/latent-q/ghz
-  run q-maxcut qgnas bench quantum --problem maxcut --qubits 4 "${common[@]}" --out runs/latent-q/maxcut
+  [ "${RESUME:-0}" = 1 ] && common+=(--resume)
+  [[ $tasks == *" h2-noiseless "* ]] && run q-h2-noiseless qgnas bench quantum --molecule H2 --qubits 4 \
+    "${common[@]}" --out runs/latent-q/h2-noiseless
+  [[ $tasks == *" h2-depolarizing "* ]] && run q-h2-depolarizing qgnas bench quantum --molecule H2 --qubits 4 \
+    --noise depolarizing "${common[@]}" --out runs/latent-q/h2-depolarizing
+  [[ $tasks == *" ghz "* ]] && run q-ghz qgnas bench quantum --problem ghz --qubits 4 "${common[@]}" \
+    --out runs/latent-q/ghz
+  [[ $tasks == *" maxcut "* ]] && run q-maxcut qgnas bench quantum --problem maxcut --qubits 4 "${common[@]}" \
+    --out runs/latent-q/maxcut
+  true
 else
   echo "usage: bash benchmarks/latent_search.sh nbg|quantum OUT" >&2
   exit 2

@@ -10,6 +10,9 @@
     qgnas select gnn DIR1 DIR2 --out OUT            # the top 5 of each of several searches -> OUT/selected.json
     qgnas tune gnn DIR [--trials 20] [--seeds 2]    # lr, weight decay, dropout on validation -> DIR/tuned.json
     qgnas train gnn --arch DIR/best.json --dataset cora --seeds 10   # or DIR/selected.json, DIR/tuned.json
+    qgnas bench quantum --problem ghz|maxcut --qubits 4 --searchers gae-bo,random --encoder ENC --out DIR
+    qgnas encode train --space nas-bench-graph|circuit|autognn [--qubits 4 --max-gates 20] [--samples N] \
+        [--epochs E] --seed S --out ENC      # graph VAE for the latent searchers gae-bo, gae-rl
     qgnas summarize DIR
     qgnas list
 
