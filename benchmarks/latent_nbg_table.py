@@ -38,7 +38,9 @@ def dataset_rows(directories: list[Path], budgets: list[int]) -> tuple[dict[str,
                 continue
             n = min(len(c.test) for c in runs)
             test = np.stack([c.test[:n] for c in runs])
-            row = {"seeds": len(runs), "evaluations": n, "mean_curve": test.mean(axis=0)}
+            valid = np.stack([c.objective[:n] for c in runs])
+            row = {"seeds": len(runs), "evaluations": n, "mean_curve": test.mean(axis=0),
+                   "valid_curve": valid.mean(axis=0)}  # fmt: skip
             for b in budgets:
                 row[b] = mean_std(test[:, b - 1]) if b <= n else (float("nan"), float("nan"))
             rows[name] = row
@@ -79,8 +81,8 @@ def main() -> None:
     reached = 0
     header = "| dataset | searcher | seeds | " + " | ".join(f"test @ {b}" for b in budgets) + " |"
     lines += [header, "|---|---|---:|" + "---:|" * len(budgets)]
-    summary = [f"| dataset | {target_name} @ {target_budget} (target) | {args.searcher}: evaluations to the target | within {args.within}? |",
-               "|---|---:|---:|:---:|"]  # fmt: skip
+    summary = [f"| dataset | {target_name} @ {target_budget} (target) | {args.searcher}: evaluations to the target | within {args.within}? | same on validation: target, evaluations |",
+               "|---|---:|---:|:---:|---:|"]  # fmt: skip
     groups = group_by_dataset(args.dirs)
     for dataset, directories in groups.items():
         rows, order = dataset_rows(directories, budgets)
@@ -98,8 +100,11 @@ def main() -> None:
             hit = first_reach(rows[args.searcher]["mean_curve"], target)
             ok = hit is not None and hit <= args.within
             reached += ok
+            valid_target = float(rows[target_name]["valid_curve"][target_budget - 1])
+            valid_hit = first_reach(rows[args.searcher]["valid_curve"], valid_target)
             summary.append(
-                f"| {dataset} | {target:.2f} | {hit if hit is not None else 'not reached'} | {'yes' if ok else 'no'} |"
+                f"| {dataset} | {target:.2f} | {hit if hit is not None else 'not reached'} | {'yes' if ok else 'no'} "
+                f"| {valid_target:.2f}, {valid_hit if valid_hit is not None else 'not reached'} |"
             )
     summary.append(f"\n{args.searcher} reaches the target within {args.within} evaluations on {reached} of "
                    f"{len(groups)} datasets.")  # fmt: skip
