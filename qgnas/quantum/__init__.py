@@ -41,6 +41,8 @@ _EXPORTS: dict[str, str] = {
     "CircuitEvaluator": "circuit_space",
     "quantum_task": "circuit_space",
     "CHEMICAL_ACCURACY": "circuit_space",
+    "ghz_hamiltonian": "circuit_space",
+    "maxcut_ring_hamiltonian": "circuit_space",
 }
 
 
