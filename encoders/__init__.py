@@ -11,6 +11,14 @@ The latent searchers ``gae-bo`` and ``gae-rl`` (``qgnas.searchers.latent``) sear
 """
 
 from .encoder import Encoder, EncoderMismatch, load_encoder
-from .training import architectures, cached_encoder, train_encoder
+from .training import architectures, cached_encoder, distinct_architectures, train_encoder
 
-__all__ = ["Encoder", "EncoderMismatch", "architectures", "cached_encoder", "load_encoder", "train_encoder"]
+__all__ = [
+    "Encoder",
+    "EncoderMismatch",
+    "architectures",
+    "cached_encoder",
+    "distinct_architectures",
+    "load_encoder",
+    "train_encoder",
+]

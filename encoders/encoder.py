@@ -144,7 +144,8 @@ class Encoder:
 
 
 def check_space(config: dict[str, Any], space: SearchSpace, where: str) -> None:
-    """Refuse a checkpoint whose space is not ``space`` (by name and graph vocabulary)."""
+    """Refuse a checkpoint whose space is not ``space`` (by name; ``load_encoder`` also compares the
+    graph vocabulary)."""
     trained = config["space"]["name"]
     if trained != space.name:
         raise EncoderMismatch(

@@ -34,7 +34,7 @@ import torch
 from qgnas.core import SearchSpace
 
 from .encoder import FORMAT, Encoder, space_spec
-from .graphs import edit_distance, graph_vocabulary
+from .graphs import edit_distance, graph_vocabulary, pad_graphs
 from .model import GraphVAE
 
 DEFAULTS = {
@@ -48,18 +48,24 @@ DEFAULTS = {
 }
 
 
+def distinct_architectures(space: SearchSpace) -> dict[str, Any]:
+    """Every distinct architecture of a (small, finite) space: key -> canonical form, in enumeration
+    order."""
+    out: dict[str, Any] = {}
+    for arch in space.enumerate():
+        key = space.key(arch)
+        if key not in out:
+            out[key] = space.canonical(arch)
+    return out
+
+
 def architectures(
     space: SearchSpace, rng: np.random.Generator, samples: int | None, max_enumerate: int = 200_000
 ) -> list[Any]:
     """Distinct canonical architectures to train on (module doc), in a seeded order."""
     size = space.size()
     if size is not None and size <= max_enumerate and (samples is None or samples >= size):
-        seen: dict[str, Any] = {}
-        for arch in space.enumerate():
-            key = space.key(arch)
-            if key not in seen:
-                seen[key] = space.canonical(arch)
-        archs = list(seen.values())
+        archs = list(distinct_architectures(space).values())
         return [archs[i] for i in rng.permutation(len(archs))]
     if samples is None:
         samples = 100_000
@@ -143,8 +149,6 @@ def train_encoder(
         "heldout": n_test,
         "enumerated": samples is None and space.size() is not None and len(archs) == space.size(),
     }
-    from .graphs import pad_graphs
-
     ops, adj, sizes = pad_graphs(graphs, n_nodes, vocabulary)
     train = slice(n_test, None)
     start = time.perf_counter()

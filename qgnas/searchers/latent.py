@@ -56,6 +56,7 @@ PROPOSALS = ("decode", "pool")
 def resolve_encoder(encoder: Any, space: SearchSpace) -> Any:
     """An :class:`~qgnas.encoders.Encoder` for ``space`` from an encoder or a checkpoint directory."""
     from qgnas.encoders import Encoder, load_encoder
+    from qgnas.encoders.encoder import check_space
 
     if encoder is None:
         raise ValueError(
@@ -68,8 +69,7 @@ def resolve_encoder(encoder: Any, space: SearchSpace) -> Any:
         raise ValueError(
             f"encoder must be an Encoder or a checkpoint directory, got {type(encoder).__name__}"
         )
-    if encoder.space.name != space.name:
-        raise ValueError(f"the encoder was trained on space {encoder.space.name!r}, not {space.name!r}")
+    check_space(encoder.config, space, repr(encoder))
     return encoder
 
 
@@ -77,12 +77,9 @@ def resolve_encoder(encoder: Any, space: SearchSpace) -> Any:
 def _whole_space(encoder: Any) -> tuple[list[Arch], list[str], np.ndarray]:
     """Every distinct architecture of a small finite space, its keys and latent means (cached: the same
     for every run of the same encoder in this process)."""
-    space = encoder.space
-    archs: dict[str, Arch] = {}
-    for arch in space.enumerate():
-        key = space.key(arch)
-        if key not in archs:
-            archs[key] = space.canonical(arch)
+    from qgnas.encoders import distinct_architectures
+
+    archs = distinct_architectures(encoder.space)
     keys = list(archs)
     values = [archs[k] for k in keys]
     return values, keys, encoder.encode(values)
@@ -141,14 +138,14 @@ class _LatentSearcher(Searcher):
 
     # --- proposals --------------------------------------------------------------------------------------
     def nearest_unvisited(self, z: np.ndarray) -> Arch | None:
+        """The pool member nearest ``z`` among the unvisited ones (every proposed or told architecture
+        goes through ``_mark``, which marks its pool row visited), None when all are visited."""
         rows = np.flatnonzero(self.unvisited)
-        while len(rows):
-            best = rows[int(np.argmin(((self.pool_z[rows] - z) ** 2).sum(axis=1)))]
-            self.unvisited[best] = False
-            if self.pool_keys[best] not in self.seen:  # (a decoded proposal may have taken it)
-                return self.pool[best]
-            rows = np.flatnonzero(self.unvisited)
-        return None
+        if not len(rows):
+            return None
+        best = rows[int(np.argmin(((self.pool_z[rows] - z) ** 2).sum(axis=1)))]
+        self.unvisited[best] = False
+        return self.pool[best]
 
     def decoded(self, z: np.ndarray) -> Arch | None:
         """The architecture ``z`` decodes to when it is valid and not yet proposed, else None."""
