@@ -188,7 +188,7 @@ def test_generic_space_operators():
 
 
 def test_read_jsonl_ignores_and_repairs_a_torn_last_line(tmp_path):
-    from qgnas.core.runner import read_jsonl
+    from qgnas.core.io import read_jsonl
 
     path = tmp_path / "log.jsonl"
     path.write_text('{"a": 1}\n\n{"a": 2}\n{"a": 3')

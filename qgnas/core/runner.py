@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .io import append_jsonl, atomic_write_json, read_jsonl
 from .parallel import EvaluationPool
 from .result import Result
 from .searcher import Searcher
@@ -80,34 +81,6 @@ class RunOutcome:
     log_path: Path
     resumed_from: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def read_jsonl(
-    path: str | os.PathLike, repair: bool = False, parse: Callable[[Any], Any] | None = None
-) -> list[Any]:
-    """Rows of a JSONL log, each passed through ``parse`` when given. A torn last line (no newline,
-    not JSON, or rejected by ``parse``) and anything after it is ignored, and with ``repair=True``
-    cut from the file so that appending continues cleanly."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    raw = path.read_bytes()
-    rows: list[Any] = []
-    good_end = 0
-    for line in raw.splitlines(keepends=True):
-        if not line.endswith(b"\n"):
-            break
-        if line.strip():
-            try:
-                row = json.loads(line)
-                rows.append(parse(row) if parse is not None else row)
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-                break
-        good_end += len(line)
-    if repair and good_end < len(raw):
-        with open(path, "r+b") as f:
-            f.truncate(good_end)
-    return rows
 
 
 def read_log(path: str | os.PathLike, repair: bool = False) -> list[Record]:
@@ -225,9 +198,7 @@ class Runner:
             "git_revision": git_revision(),
             "argv": sys.argv,
         }
-        tmp = self.meta_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(meta, indent=2, default=str))
-        os.replace(tmp, self.meta_path)
+        atomic_write_json(self.meta_path, meta)
         return meta
 
     def _check_workers(self) -> None:
@@ -341,9 +312,7 @@ class Runner:
                     results[key] = result
                     elapsed = offset + time.perf_counter() - start
                     record = Record(index, key, self.space.to_json(arch), result, elapsed)
-                    log.write(json.dumps(record.to_json()) + "\n")
-                    log.flush()
-                    os.fsync(log.fileno())
+                    append_jsonl(log, record.to_json(), sync=True)
                     records.append(record)
                     bar.update(1)
                     if result.objective > best:
