@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from qgnas.core import InvalidArchitecture, SearchSpace
+from qgnas.core.io import atomic_write_json
 
 from .graphs import pad_graphs, unpad_graph
 from .model import GraphVAE
@@ -137,9 +138,7 @@ class Encoder:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         torch.save(self.model.state_dict(), out / "model.pt")
-        tmp = out / "config.json.tmp"
-        tmp.write_text(json.dumps(self.config, indent=2))
-        os.replace(tmp, out / "config.json")
+        atomic_write_json(out / "config.json", self.config)
         return out
 
 

@@ -18,8 +18,6 @@ The report (``metrics.json``), all on the held-out architectures or on prior sam
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import os
 import sys
@@ -32,6 +30,8 @@ import numpy as np
 import torch
 
 from qgnas.core import SearchSpace
+from qgnas.core.io import atomic_write_json
+from qgnas.core.threads import torch_threads
 
 from .encoder import FORMAT, Encoder, space_spec
 from .graphs import edit_distance, graph_vocabulary, pad_graphs
@@ -73,16 +73,6 @@ def architectures(
     return [space.canonical(space.sample_unseen(rng, keys)) for _ in range(samples)]
 
 
-@contextlib.contextmanager
-def _torch_threads(n: int):
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
 def train_encoder(
     space: SearchSpace,
     *,
@@ -112,8 +102,15 @@ def train_encoder(
     training (one by default: the model is small, and the result then depends on nothing but the seed).
     Same seed and arguments, same encoder, bit for bit.
     """
-    for name, value in (("epochs", epochs), ("latent", latent), ("hidden", hidden), ("layers", layers),
-                        ("batch_size", batch_size), ("threads", threads), ("prior_samples", prior_samples)):  # fmt: skip
+    for name, value in (
+        ("epochs", epochs),
+        ("latent", latent),
+        ("hidden", hidden),
+        ("layers", layers),
+        ("batch_size", batch_size),
+        ("threads", threads),
+        ("prior_samples", prior_samples),
+    ):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if samples is not None and (not isinstance(samples, int | np.integer) or samples < 10):
@@ -152,24 +149,30 @@ def train_encoder(
     ops, adj, sizes = pad_graphs(graphs, n_nodes, vocabulary)
     train = slice(n_test, None)
     start = time.perf_counter()
-    with _torch_threads(threads), torch.random.fork_rng(devices=[]):
+    with torch_threads(threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(rng.integers(2**62)))
         model = GraphVAE(len(vocabulary), n_nodes, latent, hidden, layers)
         generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
         _fit(model, ops[train], adj[train], epochs, batch_size, lr, beta, warmup, rng, generator, progress)
     config["train_seconds"] = round(time.perf_counter() - start, 2)
     encoder = Encoder(space, model, config)
-    with _torch_threads(threads):
+    with torch_threads(threads):
         metrics = quality_report(
-            encoder, ops[:n_test], adj[:n_test], sizes[:n_test], archs[:n_test],
-            train_keys={space.key(a) for a in archs[n_test:]}, prior_samples=prior_samples, rng=rng,
-        )  # fmt: skip
+            encoder,
+            ops[:n_test],
+            adj[:n_test],
+            sizes[:n_test],
+            archs[:n_test],
+            train_keys={space.key(a) for a in archs[n_test:]},
+            prior_samples=prior_samples,
+            rng=rng,
+        )
     metrics["train_seconds"] = config["train_seconds"]
     encoder.metrics = metrics
     if out is not None:
         out = Path(out)
         encoder.save(out)
-        (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        atomic_write_json(out / "metrics.json", metrics)
         values = None
         if objective is not None:
             values = np.asarray(objective(archs[: min(n_test, 5000)]), dtype=float)
@@ -189,8 +192,9 @@ def _fit(model, ops, adj, epochs, batch_size, lr, beta, warmup, rng, generator, 
     ops_t, adj_t = torch.as_tensor(ops), torch.as_tensor(adj).float()
     steps = math.ceil(len(ops) / batch_size)
     model.train()
-    with tqdm(total=epochs * steps, desc="encoder", unit="batch",
-              disable=not (progress and sys.stderr.isatty())) as bar:  # fmt: skip
+    with tqdm(
+        total=epochs * steps, desc="encoder", unit="batch", disable=not (progress and sys.stderr.isatty())
+    ) as bar:
         for epoch in range(epochs):
             order = torch.as_tensor(rng.permutation(len(ops)))
             for s in range(steps):

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from toy_spaces import ToyEvaluator, ToySpace
+from tests.toy_spaces import ToyEvaluator, ToySpace
 
 from qgnas.core import Result, Runner, RunOutcome, Searcher, seed_streams
 from qgnas.searchers import SEARCHERS, make_searcher, resolve_searcher, searcher_class
