@@ -53,9 +53,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
     parser.add_argument("--top", type=int, default=None, help="only the first N candidates")
     parser.add_argument(
-        "--output-activation", default=None, metavar="NAME",
+        "--output-activation",
+        default=None,
+        metavar="NAME",
         help="retrain the candidates with this activation on the last layer (e.g. linear)",
-    )  # fmt: skip
+    )
     parser.add_argument("--data-root", default=None)
     args = parser.parse_args()
 

@@ -104,7 +104,7 @@ def main() -> None:
                         epochs=args.epochs,
                         selection=args.selection,
                         value_dropout=args.value_dropout,
-                    )  # fmt: skip
+                    )
                 )
             cuda_epoch = sum(r.seconds for r in runs) / sum(r.epochs for r in runs)
             print(

@@ -39,8 +39,12 @@ def dataset_rows(directories: list[Path], budgets: list[int]) -> tuple[dict[str,
             n = min(len(c.test) for c in runs)
             test = np.stack([c.test[:n] for c in runs])
             valid = np.stack([c.objective[:n] for c in runs])
-            row = {"seeds": len(runs), "evaluations": n, "mean_curve": test.mean(axis=0),
-                   "valid_curve": valid.mean(axis=0)}  # fmt: skip
+            row = {
+                "seeds": len(runs),
+                "evaluations": n,
+                "mean_curve": test.mean(axis=0),
+                "valid_curve": valid.mean(axis=0),
+            }
             for b in budgets:
                 row[b] = mean_std(test[:, b - 1]) if b <= n else (float("nan"), float("nan"))
             rows[name] = row
@@ -81,8 +85,10 @@ def main() -> None:
     reached = 0
     header = "| dataset | searcher | seeds | " + " | ".join(f"test @ {b}" for b in budgets) + " |"
     lines += [header, "|---|---|---:|" + "---:|" * len(budgets)]
-    summary = [f"| dataset | {target_name} @ {target_budget} (target) | {args.searcher}: evaluations to the target | within {args.within}? | same on validation: target, evaluations |",
-               "|---|---:|---:|:---:|---:|"]  # fmt: skip
+    summary = [
+        f"| dataset | {target_name} @ {target_budget} (target) | {args.searcher}: evaluations to the target | within {args.within}? | same on validation: target, evaluations |",
+        "|---|---:|---:|:---:|---:|",
+    ]
     groups = group_by_dataset(args.dirs)
     for dataset, directories in groups.items():
         rows, order = dataset_rows(directories, budgets)
@@ -92,9 +98,15 @@ def main() -> None:
             r = rows[name]
             cells = " | ".join(f"{r[b][0]:.2f} ± {r[b][1]:.2f}" for b in budgets)
             lines.append(f"| {dataset} | {name} | {r['seeds']} | {cells} |")
-            records.append({"dataset": dataset, "searcher": name, "seeds": r["seeds"],
-                            **{f"test_mean@{b}": r[b][0] for b in budgets},
-                            **{f"test_std@{b}": r[b][1] for b in budgets}})  # fmt: skip
+            records.append(
+                {
+                    "dataset": dataset,
+                    "searcher": name,
+                    "seeds": r["seeds"],
+                    **{f"test_mean@{b}": r[b][0] for b in budgets},
+                    **{f"test_std@{b}": r[b][1] for b in budgets},
+                }
+            )
         if target_name in rows and args.searcher in rows:
             target = rows[target_name][target_budget][0]
             hit = first_reach(rows[args.searcher]["mean_curve"], target)
@@ -106,8 +118,10 @@ def main() -> None:
                 f"| {dataset} | {target:.2f} | {hit if hit is not None else 'not reached'} | {'yes' if ok else 'no'} "
                 f"| {valid_target:.2f}, {valid_hit if valid_hit is not None else 'not reached'} |"
             )
-    summary.append(f"\n{args.searcher} reaches the target within {args.within} evaluations on {reached} of "
-                   f"{len(groups)} datasets.")  # fmt: skip
+    summary.append(
+        f"\n{args.searcher} reaches the target within {args.within} evaluations on {reached} of "
+        f"{len(groups)} datasets."
+    )
     text = "\n".join(lines) + "\n\n" + "\n".join(summary) + "\n"
     print(text, end="")
     if args.out is not None:

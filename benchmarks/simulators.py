@@ -7,7 +7,7 @@ after the other, on the same circuits and parameters:
 
 * ``ptm-cpu`` / ``ptm-cuda``: :class:`qgnas.quantum.ptm.PTMSimulator`, compiled once per circuit
   (the compile time is reported apart), then one batched call per batch; on the CPU (float64, no
-  gradient recorded) that call runs the compiled Numba kernel (:mod:`qgnas.quantum.ptm_kernel`);
+  gradient recorded) that call runs the compiled Numba kernel (:mod:`qgnas.quantum.ptm.kernel`);
 * ``ptm-torch``: the same simulator with ``kernel=False``, the batched torch path that autograd and
   CUDA use;
 * ``aer``: ``AerSimulator(method="density_matrix")``, the whole batch as one job through Aer's own

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 TRAIN = """
 import json, sys
-from qgnas.gnn_commands import train_gnn
+from qgnas.graph.pipeline import train_gnn
 arch, dataset, seeds, root, workers, out = sys.argv[1:]
 r = train_gnn(arch, dataset, int(seeds), root, workers=int(workers))
 json.dump({"test": r["test"], "seconds": r["seconds"]}, open(out, "w"))

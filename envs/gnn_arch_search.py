@@ -9,22 +9,14 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from qgnas.core import Evaluator, InvalidArchitecture, Result, SearchSpace
+from qgnas.core import Evaluator, InvalidArchitecture, Registry, Result, SearchSpace
 
-SPACES: tuple[str, ...] = ("autognn", "nas-bench-graph")
-
-
-def _resolve_space(name: str) -> str:
-    key = str(name).strip().lower().replace("_", "-").replace(" ", "-")
-    key = {
-        "graphnas": "autognn",
-        "auto-gnn": "autognn",
-        "nasbenchgraph": "nas-bench-graph",
-        "nbg": "nas-bench-graph",
-    }.get(key, key)
-    if key not in SPACES:
-        raise ValueError(f"unknown space {name!r}; allowed: {', '.join(SPACES)}")
-    return key
+#: The spaces an episode can design in (names only: the env builds them).
+SPACES: Registry[str] = Registry(
+    "space",
+    {"autognn": "autognn", "nas-bench-graph": "nas-bench-graph"},
+    {"graphnas": "autognn", "nbg": "nas-bench-graph"},
+)
 
 
 class GNNArchSearchEnv(gym.Env):
@@ -120,14 +112,19 @@ class GNNArchSearchEnv(gym.Env):
                 raise ValueError("a custom SearchSpace needs an evaluator")
             self.space_name, self.search_space = space.name, space
         else:
-            self.space_name = _resolve_space(space)
+            self.space_name = SPACES.resolve(space)
             self.search_space = self._make_space(self.space_name, dataset, layers)
         self.dataset = str(dataset).strip().lower()
         self._evaluator = evaluator
         self._evaluator_options = dict(
-            epochs=epochs, patience=patience, seed=train_seed, device=device, data_root=data_root,
-            sharing=sharing, layers=layers,
-        )  # fmt: skip
+            epochs=epochs,
+            patience=patience,
+            seed=train_seed,
+            device=device,
+            data_root=data_root,
+            sharing=sharing,
+            layers=layers,
+        )
         self.reward_scale, self.cache, self.invalid_action = float(reward_scale), bool(cache), invalid_action
         self.render_mode = render_mode
 

@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from qgnas.quantum.actions import CircuitBoard, GateActions
+from qgnas.quantum.backends import resolve_backend
 from qgnas.quantum.circuit import Circuit
 from qgnas.quantum.evaluation import (
     CHEMICAL_ACCURACY,
@@ -23,7 +24,6 @@ from qgnas.quantum.hamiltonian import Hamiltonian
 
 from .crlqas import MovingThreshold, RandomHalting, incremental_with_fixed_ends
 
-BACKENDS = ("ptm", "aer", "pennylane")
 _CURRICULUM_KEYS = ("mu", "xi0", "period", "delta", "successes", "kappa", "switch")
 
 
@@ -119,8 +119,7 @@ class QuantumArchSearchEnv(gym.Env):
             )
         if isinstance(max_gates, bool) or not isinstance(max_gates, int | np.integer) or max_gates < 1:
             raise ValueError(f"max_gates must be a positive integer, got {max_gates!r}")
-        if backend not in BACKENDS:
-            raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
+        backend = resolve_backend(backend)  # ValueError lists the registered backends
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode {render_mode!r} is not supported; allowed: None, 'ansi'")
         if shots is not None and (
@@ -189,9 +188,16 @@ class QuantumArchSearchEnv(gym.Env):
 
         x0 = extend_angles(self.params, self.circuit.n_params - len(self.params), self.np_random)
         params, energy, _ = optimise_circuit(
-            self.circuit, self.hamiltonian, self._simulator, self.optimizer_method, self.optimizer_options,
-            self.np_random, x0=x0, shots=self.shots, shot_noise=self.shot_noise,
-        )  # fmt: skip
+            self.circuit,
+            self.hamiltonian,
+            self._simulator,
+            self.optimizer_method,
+            self.optimizer_options,
+            self.np_random,
+            x0=x0,
+            shots=self.shots,
+            shot_noise=self.shot_noise,
+        )
         return params, energy
 
     # ------------------------------------------------------------------ gym API

@@ -61,11 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     while not done:
         t0 = time.perf_counter()
         obs, _, terminated, truncated, info = env.step(agent.act(obs, info["action_mask"]))
-        row = {"step": len(steps) + 1, "gates": int(info["gates"]), "params": int(info["rotations"]),
-               "seconds": time.perf_counter() - t0, "error_noiseless": float(info["error_noiseless"])}  # fmt: skip
+        row = {
+            "step": len(steps) + 1,
+            "gates": int(info["gates"]),
+            "params": int(info["rotations"]),
+            "seconds": time.perf_counter() - t0,
+            "error_noiseless": float(info["error_noiseless"]),
+        }
         steps.append(row)
-        print(f"{row['step']:4d}  {row['gates']:5d}  {row['params']:6d}  {row['seconds']:7.2f}  "
-              f"{row['error_noiseless']:.3e}", flush=True)  # fmt: skip
+        print(
+            f"{row['step']:4d}  {row['gates']:5d}  {row['params']:6d}  {row['seconds']:7.2f}  "
+            f"{row['error_noiseless']:.3e}",
+            flush=True,
+        )
         done = terminated or truncated
         if args.seconds is not None and time.perf_counter() - start >= args.seconds:
             break

@@ -11,8 +11,6 @@ imported until an environment is made)::
 
 __version__ = "0.1.0"
 
-ENV_IDS = ("qgnas/QuantumArchSearch-v0", "qgnas/GNNArchSearch-v0")
-
 
 def _register_envs() -> None:
     from gymnasium.envs.registration import register, registry

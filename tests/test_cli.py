@@ -31,8 +31,21 @@ def summary_rows(out: Path) -> list[dict]:
 
 def test_bench_writes_summary_logs_and_plot(tmp_path):
     out = tmp_path / "b"
-    code = main([*BENCH, "--searchers", "random,evolution", "--budget", "60", "--seeds", "3",
-                 "--out", str(out), "--jobs", "1"])  # fmt: skip
+    code = main(
+        [
+            *BENCH,
+            "--searchers",
+            "random,evolution",
+            "--budget",
+            "60",
+            "--seeds",
+            "3",
+            "--out",
+            str(out),
+            "--jobs",
+            "1",
+        ]
+    )
     assert code == 0
     rows = summary_rows(out)
     assert [r["searcher"] for r in rows] == ["random", "evolution"]
@@ -95,8 +108,12 @@ def test_sigkill_then_resume_equals_uninterrupted_run(tmp_path):
     assert run_cli(*common, "--out", str(ref)).returncode == 0
 
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "qgnas", *common, "--out", str(killed)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qgnas", *common, "--out", str(killed)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     first = killed / "random" / "seed0.jsonl"
     while time.time() < deadline and proc.poll() is None:
@@ -137,3 +154,27 @@ def log_without_timings(path: Path) -> list[dict]:
         rec["result"].pop("seconds")
         out.append(rec)
     return out
+
+
+def test_list_names_only_searchers_the_commands_accept(capsys):
+    from qgnas.cli.common import parse_searchers
+    from qgnas.graph.pipeline import resolve_gnn_searcher
+
+    assert main(["list"]) == 0
+    lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
+    bench = [name.split(" (or ")[0] for name in lines["searchers (bench)"].split(", ")]
+    assert "reinforce (or graphnas)" in lines["searchers (bench)"]
+    assert parse_searchers(",".join(bench)) == bench
+    gnn = lines["searchers (search gnn)"].split(", ")
+    assert {"graphnas", "reinforce"} <= set(gnn)
+    assert {resolve_gnn_searcher(n) for n in ("graphnas", "reinforce")} == {"reinforce"}
+    assert parse_searchers("graphnas,random") == ["reinforce", "random"]
+
+
+def test_help_shows_defaults(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["bench", "--help"])
+    assert exit_.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: 100)" in text and "(default: random,evolution,reinforce,bo)" in text
+    assert "(default: None)" not in text

@@ -10,27 +10,61 @@ import numpy as np
 import pytest
 
 from qgnas.cli import main
-from qgnas.quantum_commands import crlqas_curve, crlqas_records
+from qgnas.quantum.experiment_log import crlqas_curve, crlqas_records
 
-QBENCH = ["bench", "quantum", "--molecule", "H2", "--qubits", "2", "--max-gates", "6", "--quiet",
-          "--jobs", "1"]  # fmt: skip
+QBENCH = [
+    "bench",
+    "quantum",
+    "--molecule",
+    "H2",
+    "--qubits",
+    "2",
+    "--max-gates",
+    "6",
+    "--quiet",
+    "--jobs",
+    "1",
+]
 
 
 def fake_crlqas_run(path: Path, seed: int = 0, env: dict | None = None) -> Path:
     """A CRLQAS run directory as experiments/crlqas.py writes it (episodes.jsonl + config.json)."""
     path.mkdir(parents=True)
-    env = {"molecule": "H2", "qubits": 2, "bond": 0.7414, "max_gates": 40, "optimizer": "cobyla",
-           "optimizer_options": {"maxiter": 100}, "noise": None, "shots": None, **(env or {})}  # fmt: skip
+    env = {
+        "molecule": "H2",
+        "qubits": 2,
+        "bond": 0.7414,
+        "max_gates": 40,
+        "optimizer": "cobyla",
+        "optimizer_options": {"maxiter": 100},
+        "noise": None,
+        "shots": None,
+        **(env or {}),
+    }
     (path / "config.json").write_text(
         json.dumps({"config": {"name": "h2_2q_noiseless", "env": env}, "seed": seed})
     )
     rows = [
         {"episode": 1, "length": 3, "error": 0.5, "error_noiseless": 0.5, "gates": 3, "seconds": 0.3},
-        {"episode": 2, "length": 2, "error": 0.02, "error_noiseless": 0.02, "gates": 2, "seconds": 0.2,
-         "test": {"return": 1.0, "error_noiseless": 0.01, "gates": 2}},
-        {"episode": 3, "length": 4, "error": 1e-4, "error_noiseless": 1e-4, "gates": 4, "seconds": 0.4,
-         "chemical_accuracy": True},
-    ]  # fmt: skip
+        {
+            "episode": 2,
+            "length": 2,
+            "error": 0.02,
+            "error_noiseless": 0.02,
+            "gates": 2,
+            "seconds": 0.2,
+            "test": {"return": 1.0, "error_noiseless": 0.01, "gates": 2},
+        },
+        {
+            "episode": 3,
+            "length": 4,
+            "error": 1e-4,
+            "error_noiseless": 1e-4,
+            "gates": 4,
+            "seconds": 0.4,
+            "chemical_accuracy": True,
+        },
+    ]
     (path / "episodes.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"episode": 4, "len')
     return path
 
@@ -53,11 +87,34 @@ def test_bench_quantum_writes_tables_and_adds_crlqas_at_equal_budget(tmp_path, c
     fake_crlqas_run(runs / "seed0", seed=0)
     fake_crlqas_run(runs / "seed1", seed=1)
     out = tmp_path / "b"
-    code = main([*QBENCH, "--searchers", "random", "--budget", "5", "--seeds", "1", "--out", str(out),
-                 "--crlqas-runs", str(runs)])  # fmt: skip
+    code = main(
+        [
+            *QBENCH,
+            "--searchers",
+            "random",
+            "--budget",
+            "5",
+            "--seeds",
+            "1",
+            "--out",
+            str(out),
+            "--crlqas-runs",
+            str(runs),
+        ]
+    )
     assert code == 0
-    for name in ("summary.csv", "summary.md", "curves.csv", "anytime.png", "quantum.md", "quantum.csv",
-                 "anytime_error.png", "bench.json", "random/seed0.jsonl", "crlqas/seed1.jsonl"):  # fmt: skip
+    for name in (
+        "summary.csv",
+        "summary.md",
+        "curves.csv",
+        "anytime.png",
+        "quantum.md",
+        "quantum.csv",
+        "anytime_error.png",
+        "bench.json",
+        "random/seed0.jsonl",
+        "crlqas/seed1.jsonl",
+    ):
         assert (out / name).exists(), name
     assert len((out / "random/seed0.jsonl").read_text().splitlines()) == 5
     with open(out / "summary.csv") as f:
@@ -94,8 +151,20 @@ def test_bench_quantum_writes_tables_and_adds_crlqas_at_equal_budget(tmp_path, c
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, message):
-    code = main([*QBENCH, "--searchers", "random", "--budget", "3", "--seeds", "1",
-                 "--out", str(tmp_path / "x"), *args])  # fmt: skip
+    code = main(
+        [
+            *QBENCH,
+            "--searchers",
+            "random",
+            "--budget",
+            "3",
+            "--seeds",
+            "1",
+            "--out",
+            str(tmp_path / "x"),
+            *args,
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     lines = err.strip().splitlines()
@@ -105,8 +174,21 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, message):
 
 def test_crlqas_run_of_another_problem_and_misplaced_options(tmp_path, capsys):
     run = fake_crlqas_run(tmp_path / "run", env={"noise": "depolarizing"})
-    code = main([*QBENCH, "--searchers", "random", "--budget", "3", "--seeds", "1", "--out", str(tmp_path / "x"),
-                 "--crlqas-runs", str(run)])  # fmt: skip
+    code = main(
+        [
+            *QBENCH,
+            "--searchers",
+            "random",
+            "--budget",
+            "3",
+            "--seeds",
+            "1",
+            "--out",
+            str(tmp_path / "x"),
+            "--crlqas-runs",
+            str(run),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "solves another problem: noise 'depolarizing' vs None" in err[0]
     code = main(["bench", "nas-bench-graph", "--molecule", "H2", "--out", str(tmp_path / "y")])

@@ -89,8 +89,16 @@ class SamplerWithRepeats(Searcher):
 
 def make_runner(tmp_path, budget=10, seed=0, evaluator=None, factory=SamplerWithRepeats, **kw):
     space = GridSpace()
-    return Runner(space, evaluator or SumEvaluator(), factory, budget=budget, seed=seed, run_dir=tmp_path,
-                  progress=False, **kw)  # fmt: skip
+    return Runner(
+        space,
+        evaluator or SumEvaluator(),
+        factory,
+        budget=budget,
+        seed=seed,
+        run_dir=tmp_path,
+        progress=False,
+        **kw,
+    )
 
 
 def test_budget_counts_distinct_architectures_and_repeats_are_served_from_cache(tmp_path):
@@ -130,8 +138,10 @@ def test_same_seed_same_log_and_different_seed_differs(tmp_path):
     a = make_runner(tmp_path / "a", seed=3).run()
     b = make_runner(tmp_path / "b", seed=3).run()
     c = make_runner(tmp_path / "c", seed=4).run()
-    strip = lambda p: [{k: v for k, v in json.loads(line).items() if k != "elapsed"}  # noqa: E731
-                       for line in open(p)]  # fmt: skip
+
+    def strip(p):
+        return [{k: v for k, v in json.loads(line).items() if k != "elapsed"} for line in open(p)]
+
     assert [r.key for r in a.records] == [r.key for r in b.records]
     assert [r.key for r in a.records] != [r.key for r in c.records]
     assert [{**x, "result": {**x["result"], "seconds": 0}} for x in strip(a.log_path)] == [
@@ -225,7 +235,7 @@ def test_workers_evaluate_batches_at_once_and_reproduce_exactly(tmp_path):
     runs = [
         make_runner(
             tmp_path / d, budget=9, seed=2, evaluator=LoggingSumEvaluator(tmp_path / f"{d}.calls"), workers=2
-        ).run()  # fmt: skip
+        ).run()
         for d in ("a", "b")
     ]
     a, b = runs
@@ -244,8 +254,13 @@ def test_workers_evaluate_batches_at_once_and_reproduce_exactly(tmp_path):
 
 
 def test_workers_resume_a_batch_killed_midway_and_keep_their_number(tmp_path):
-    full = make_runner(tmp_path / "full", budget=12, seed=5,
-                       evaluator=LoggingSumEvaluator(tmp_path / "full.calls"), workers=2).run()  # fmt: skip
+    full = make_runner(
+        tmp_path / "full",
+        budget=12,
+        seed=5,
+        evaluator=LoggingSumEvaluator(tmp_path / "full.calls"),
+        workers=2,
+    ).run()
     part = tmp_path / "part"
     part.mkdir()
     # killed while evaluation 6 was still training and 7 had finished: the log holds 0-5 and 7
@@ -273,8 +288,14 @@ def test_a_dead_worker_fails_its_evaluations_and_the_search_goes_on(tmp_path):
             self.asked = getattr(self, "asked", 0) + 1
             return (5, 5) if self.asked == 1 else super().ask()
 
-    out = make_runner(tmp_path, budget=6, seed=0, factory=Then55, workers=2,
-                      evaluator=LoggingSumEvaluator(tmp_path / "calls")).run()  # fmt: skip
+    out = make_runner(
+        tmp_path,
+        budget=6,
+        seed=0,
+        factory=Then55,
+        workers=2,
+        evaluator=LoggingSumEvaluator(tmp_path / "calls"),
+    ).run()
     assert out.status == "complete" and len(out.records) == 6
     dead = out.records[0]
     assert dead.key == "5-5" and not dead.result.ok and "died" in dead.result.message

@@ -176,8 +176,15 @@ def test_encode_cli_writes_checkpoint_metrics_and_plot(tmp_path, capsys):
     argv = ["encode", "train", "--space", "circuit", "--qubits", "2", "--max-gates", "2", "--epochs", "2"]
     assert main([*argv, "--seed", "0", "--out", str(out), "--quiet"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    for name in ("op_accuracy", "adj_accuracy", "validity", "uniqueness", "novelty", "distance_spearman",
-                 "train_seconds"):  # fmt: skip
+    for name in (
+        "op_accuracy",
+        "adj_accuracy",
+        "validity",
+        "uniqueness",
+        "novelty",
+        "distance_spearman",
+        "train_seconds",
+    ):
         assert name in metrics
     assert json.loads(capsys.readouterr().out.split("\nwrote")[0]) == metrics
     assert (out / "model.pt").is_file() and (out / "latent.png").is_file()

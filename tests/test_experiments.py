@@ -25,8 +25,12 @@ def tiny_config(tmp_path: Path) -> Path:
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "experiments/crlqas.py"), *args],
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, str(ROOT / "experiments/crlqas.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
@@ -57,8 +61,15 @@ def test_crlqas_script_runs_writes_and_resumes(tmp_path):
     proc = run("--config", str(config), "--seed", "0", "--out", str(out), "--episodes", "3")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((out / "summary.json").read_text())
-    for key in ("best_error_noiseless", "gates", "depth", "cnots", "rotations", "episodes_to_first_success",
-                "wall_seconds"):  # fmt: skip
+    for key in (
+        "best_error_noiseless",
+        "gates",
+        "depth",
+        "cnots",
+        "rotations",
+        "episodes_to_first_success",
+        "wall_seconds",
+    ):
         assert key in summary
     assert summary["episodes"] == 3
     assert len((out / "episodes.jsonl").read_text().splitlines()) == 3
@@ -91,15 +102,38 @@ def test_crlqas_script_unknown_config(tmp_path):
 def test_crlqas_agent_overrides_and_seconds_budget(tmp_path):
     config, out = tiny_config(tmp_path), tmp_path / "run"
     # A tiny wall-clock budget stops after the first episode, checkpointed; --resume finishes the run.
-    proc = run("--config", str(config), "--out", str(out), "--episodes", "4", "--seconds", "1e-6",
-               "--agent", "hidden_sizes=16,16", "--agent", "batch_size=4")  # fmt: skip
+    proc = run(
+        "--config",
+        str(config),
+        "--out",
+        str(out),
+        "--episodes",
+        "4",
+        "--seconds",
+        "1e-6",
+        "--agent",
+        "hidden_sizes=16,16",
+        "--agent",
+        "batch_size=4",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "--resume" in proc.stderr
     assert len((out / "episodes.jsonl").read_text().splitlines()) == 1
     agent = json.loads((out / "config.json").read_text())["agent"]
     assert list(agent["hidden_sizes"]) == [16, 16] and agent["batch_size"] == 4
-    proc = run("--config", str(config), "--out", str(out), "--episodes", "4", "--resume",
-               "--agent", "hidden_sizes=16,16", "--agent", "batch_size=4")  # fmt: skip
+    proc = run(
+        "--config",
+        str(config),
+        "--out",
+        str(out),
+        "--episodes",
+        "4",
+        "--resume",
+        "--agent",
+        "hidden_sizes=16,16",
+        "--agent",
+        "batch_size=4",
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads((out / "summary.json").read_text())["episodes"] == 4
 
@@ -112,26 +146,42 @@ def test_crlqas_agent_overrides_and_seconds_budget(tmp_path):
 def test_crlqas_table_reads_runs(tmp_path):
     config, out = tiny_config(tmp_path), tmp_path / "run"
     assert run("--config", str(config), "--seed", "3", "--out", str(out), "--episodes", "3").returncode == 0
-    proc = subprocess.run([sys.executable, str(ROOT / "experiments/crlqas_table.py"), str(out)],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "experiments/crlqas_table.py"), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     row = proc.stdout.splitlines()[-1].split("|")
     summary = json.loads((out / "summary.json").read_text())
     assert row[1].strip() == "h2_2q_noiseless" and row[2].strip() == "3"
     assert float(row[3]) == pytest.approx(summary["best_error_noiseless"], rel=1e-2)
     assert int(row[5]) == summary["gates"] and row[-2].strip() == "complete" and len(row) == 16
-    bad = subprocess.run([sys.executable, str(ROOT / "experiments/crlqas_table.py"), str(tmp_path)],
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "experiments/crlqas_table.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "episodes.jsonl" in bad.stderr
 
 
 def test_episode_cost_plays_one_full_episode_without_success(tmp_path):
     out = tmp_path / "cost.json"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "experiments/episode_cost.py"), "--config", str(tiny_config(tmp_path)),
-         "--json", str(out)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(ROOT / "experiments/episode_cost.py"),
+            "--config",
+            str(tiny_config(tmp_path)),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     cost = json.loads(out.read_text())
     # the threshold is out of reach, so the episode runs to the gate budget (5) and is complete
@@ -142,3 +192,17 @@ def test_episode_cost_plays_one_full_episode_without_success(tmp_path):
         cost["seconds_per_full_episode"] * cost["episodes_in_config"] / 3600
     )
     assert "one full episode" in proc.stdout
+
+
+def test_crlqas_default_agent_is_5x256_and_the_warm_up_is_announced(tmp_path):
+    cfg = yaml.safe_load(tiny_config(tmp_path).read_text())
+    cfg["agent"] = {"learning_starts": 10_000}  # no update in one episode: only the network is built
+    config = tmp_path / "default-agent.yaml"
+    config.write_text(yaml.safe_dump(cfg))
+    proc = run("--config", str(config), "--out", str(tmp_path / "run"), "--episodes", "1")
+    assert proc.returncode == 0, proc.stderr
+    agent = json.loads((tmp_path / "run" / "config.json").read_text())["agent"]
+    assert list(agent["hidden_sizes"]) == [256] * 5 and agent["batch_size"] == 128
+    assert "replay buffer warm-up" in proc.stderr and "10000 transitions" in proc.stderr
+    help_text = " ".join(run("--help").stdout.split())
+    assert "hidden_sizes=256,256,256,256,256, batch_size=128" in help_text

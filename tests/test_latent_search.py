@@ -104,8 +104,15 @@ def test_sampled_pool_on_a_circuit_space(name, tmp_path):
     space = CircuitSpace(2, 4)
     encoder = train_encoder(space, samples=400, seed=0, progress=False, **{**SMALL, "epochs": 5})
     options = {"encoder": encoder, "pool_size": 60}
-    runner = Runner(space, GateCount(), lambda sp, rng: make_searcher(name, sp, rng, **options),
-                    budget=40, seed=0, run_dir=tmp_path, progress=False)  # fmt: skip
+    runner = Runner(
+        space,
+        GateCount(),
+        lambda sp, rng: make_searcher(name, sp, rng, **options),
+        budget=40,
+        seed=0,
+        run_dir=tmp_path,
+        progress=False,
+    )
     outcome = runner.run()
     assert len({r.key for r in outcome.records}) == 40
     searcher = make_searcher(name, space, np.random.default_rng(0), **options)
@@ -150,8 +157,9 @@ def test_bench_trains_and_caches_an_encoder_when_none_is_given(tmp_path, capsys,
     import qgnas.encoders.training as training
 
     defaults = training.train_encoder.__kwdefaults__.copy()
-    monkeypatch.setattr(training.train_encoder, "__kwdefaults__", {**defaults, **SMALL, "epochs": 1,
-                                                                   "samples": 300})  # fmt: skip
+    monkeypatch.setattr(
+        training.train_encoder, "__kwdefaults__", {**defaults, **SMALL, "epochs": 1, "samples": 300}
+    )
     out = tmp_path / "b"
     argv = ["bench", "nas-bench-graph", "--dataset", "proteins", "--searchers", "gae-bo,random"]
     assert main([*argv, "--budget", "20", "--seeds", "1", "--out", str(out), "--quiet", "--jobs", "1"]) == 0

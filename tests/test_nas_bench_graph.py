@@ -120,9 +120,18 @@ def test_evaluator_reports_percent_and_never_uses_test_as_objective():
 
 @pytest.mark.parametrize(
     "dataset, published",
-    [("cora", 82.63), ("citeseer", 71.03), ("pubmed", 75.60), ("cs", 90.59), ("physics", 91.35),
-     ("photo", 92.08), ("computers", 82.03), ("arxiv", 71.95), ("proteins", 76.11)],
-)  # fmt: skip
+    [
+        ("cora", 82.63),
+        ("citeseer", 71.03),
+        ("pubmed", 75.60),
+        ("cs", 90.59),
+        ("physics", 91.35),
+        ("photo", 92.08),
+        ("computers", 82.03),
+        ("arxiv", 71.95),
+        ("proteins", 76.11),
+    ],
+)
 def test_oracle_matches_the_published_best_by_validation(dataset, published):
     assert dataset in DATASETS
     assert NASBenchGraphEvaluator(dataset).oracle()["test_of_best_valid"] == pytest.approx(

@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tests.toy_spaces import ToyEvaluator, ToySpace
 
 from qgnas.core import Result, Runner, RunOutcome, Searcher, seed_streams
 from qgnas.searchers import SEARCHERS, make_searcher, resolve_searcher, searcher_class
+from qgnas.searchers.controller import Controller
 from qgnas.searchers.evolution import RegularizedEvolution
 from qgnas.searchers.reinforce import ReinforceSearcher
+from tests.toy_spaces import ToyEvaluator, ToySpace
 
 _ELAPSED = re.compile(r', "elapsed": [0-9.e+-]+')
 # The latent searchers need a space with a graph view and a trained encoder: tests/test_latent_search.py
@@ -268,6 +269,26 @@ def test_reinforce_leaves_global_torch_rng_alone_and_skips_failures():
     penalised = ReinforceSearcher(space, np.random.default_rng(0), failure_reward=-5.0)
     penalised.tell(arch, Result.failure("boom"))
     assert penalised.updates == 1 and penalised.baseline == -5.0
+
+
+def test_policy_controller_scores_what_it_samples():
+    sizes = [3, 1, 4]
+    for learned_start, scheme in ((False, "graphnas"), (True, "autognn")):
+        controller = Controller(sizes, hidden=8, learned_start=learned_start)
+        controller.reset(torch.Generator().manual_seed(0), scheme=scheme)
+        choices = controller.sample(torch.Generator().manual_seed(1), n=5)
+        assert all(0 <= c < n for row in choices for c, n in zip(row, sizes, strict=True))
+        log_probs, entropies = controller(torch.tensor(choices))
+        assert log_probs.shape == entropies.shape == (5, 3)
+        assert torch.all(log_probs <= 0) and torch.all(log_probs[:, 1] == 0)  # one choice: certain
+        assert torch.allclose(entropies[:, 1], torch.zeros(5), atol=1e-6)
+        probs = controller.probabilities(choices[0])
+        assert torch.allclose(
+            log_probs[0].exp(), torch.tensor([p[c] for p, c in zip(probs, choices[0], strict=True)])
+        )
+    fresh = Controller(sizes, hidden=8)
+    fresh.reset(torch.Generator().manual_seed(0))
+    assert all(torch.all(head.bias == 0) for head in fresh.heads)  # GraphNAS: a near-uniform start
 
 
 def test_reinforce_textbook_mode_learns_from_repeats_and_resumes(tmp_path):

@@ -3,6 +3,7 @@
 This package imports neither the quantum nor the graph world: it defines the protocols they implement.
 """
 
+from .registry import Registry, UnknownName
 from .result import FAILED, OK, Evaluator, Result
 from .runner import Record, ResumeMismatch, Runner, RunOutcome, read_log, search_seconds
 from .searcher import Searcher, WarmStart
@@ -18,6 +19,7 @@ __all__ = [
     "Evaluator",
     "InvalidArchitecture",
     "Record",
+    "Registry",
     "Result",
     "ResumeMismatch",
     "RunOutcome",
@@ -26,6 +28,7 @@ __all__ = [
     "SearchSpace",
     "Searcher",
     "Task",
+    "UnknownName",
     "WarmStart",
     "read_log",
     "search_seconds",

@@ -122,11 +122,18 @@ def run_benchmark(
     task = task_factory()
     (out / "bench.json").write_text(
         json.dumps(
-            {"task": task.name, "searchers": list(searchers), "budget": budget, "seeds": list(seeds),
-             "seconds": seconds, "reference": task.reference, "test_metric": task.test_metric},
+            {
+                "task": task.name,
+                "searchers": list(searchers),
+                "budget": budget,
+                "seeds": list(seeds),
+                "seconds": seconds,
+                "reference": task.reference,
+                "test_metric": task.test_metric,
+            },
             indent=2,
         )
-    )  # fmt: skip
+    )
     jobs_list = [(name, seed) for name in searchers for seed in seeds]
     args = [(task_factory, n, searchers[n], budget, s, str(out), resume, seconds) for n, s in jobs_list]
 
@@ -134,8 +141,9 @@ def run_benchmark(
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(args), desc=f"bench {task.name}", unit="run",
-               disable=not (progress and sys.stderr.isatty()))  # fmt: skip
+    bar = tqdm(
+        total=len(args), desc=f"bench {task.name}", unit="run", disable=not (progress and sys.stderr.isatty())
+    )
     # One shared pool (spawned workers that end with a killed benchmark); jobs=1 runs in this process.
     with bar, EvaluationPool(_run_args, jobs) as pool:
         for _ in pool.map(args):

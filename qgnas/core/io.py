@@ -16,19 +16,37 @@ from pathlib import Path
 from typing import IO, Any
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` so that readers see either the old content or the new, whole."""
+def _file_mode() -> int:
+    """The mode ``open`` gives a new file under this process's umask (``mkstemp`` would give 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+FILE_MODE = _file_mode()
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> Path:
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then move it onto ``path``,
+    so that readers see either the old content or the new, whole (``torch.save`` writes this way)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_write`)."""
+    data = text.encode("utf-8")
+    return atomic_write(path, lambda fh: fh.write(data))
 
 
 def atomic_write_json(path: str | os.PathLike, data: Any, indent: int | None = 2) -> Path:

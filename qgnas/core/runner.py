@@ -42,6 +42,7 @@ from .result import Result
 from .searcher import Searcher
 from .seeding import seed_streams
 from .space import SearchExhausted, SearchSpace
+from .threads import use_default_threads
 
 SearcherFactory = Callable[[SearchSpace, np.random.Generator], Searcher]
 
@@ -247,11 +248,13 @@ class Runner:
         return asked, new, None, repeats
 
     def run(self, resume: bool = False) -> RunOutcome:
+        use_default_threads()  # one torch thread unless QGNAS_THREADS says otherwise (core.threads: why)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         logged = read_log(self.log_path, repair=resume)
         if logged and not resume:
             raise FileExistsError(
-                f"{self.log_path} already holds {len(logged)} evaluations; resume it or use another directory"
+                f"{self.log_path} already holds {len(logged)} evaluations; continue it with "
+                "run(resume=True) (--resume on the command line) or use another directory"
             )
         if resume:
             self._check_workers()

@@ -4,12 +4,16 @@ The project's workloads are small tensors run many times: a GNN training on Cora
 energy of batch 1, a controller step. For those, torch's intra-op threads mostly add
 synchronisation, and on a shared machine (two cores, another job running) they are ruinous: a
 30-epoch GAT training took 13.6-16.0 s with torch's default threads and 1.2-1.3 s with one, and a
-noisy 8-qubit energy 400-800 ms against 28 ms. So qgnas runs its own work on one thread by default
-and restores the caller's setting afterwards; parallelism comes from processes (``--jobs``,
+noisy 8-qubit energy 400-800 ms against 28 ms. So qgnas puts torch on one thread when its own work
+starts in a process (:func:`use_default_threads`, called by the simulator, the GNN trainer, the
+runner, the CLI and the experiment scripts); parallelism comes from processes (``--jobs``,
 ``--workers``) instead.
 
-Override with the environment variable ``QGNAS_THREADS`` (a positive integer), or pass
-``threads=`` where an API takes it. ``benchmarks/shared_machine.py`` measures the effect.
+It is set once per process, not around every call: changing torch's thread count rebuilds its
+thread pool, which costs milliseconds, more than a small energy evaluation. Choose another count with
+the environment variable ``QGNAS_THREADS`` (a positive integer); with ``OMP_NUM_THREADS`` set and
+``QGNAS_THREADS`` unset, torch's own setting is left alone. ``benchmarks/shared_machine.py``
+measures the effect.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ import os
 from collections.abc import Iterator
 
 ENV_VAR = "QGNAS_THREADS"
+
+
+_applied = False
 
 
 def default_threads() -> int:
@@ -35,10 +42,29 @@ def default_threads() -> int:
     return value
 
 
+def use_default_threads() -> None:
+    """Put torch on :func:`default_threads` threads, once per process (later calls return at once).
+
+    Left alone when ``OMP_NUM_THREADS`` is set and ``QGNAS_THREADS`` is not: that is the user's choice.
+    """
+    global _applied
+    if _applied:
+        return
+    _applied = True
+    if os.environ.get(ENV_VAR) is None and os.environ.get("OMP_NUM_THREADS") is not None:
+        return
+    import torch
+
+    n = default_threads()
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
 @contextlib.contextmanager
 def torch_threads(threads: int | None = None) -> Iterator[int]:
     """Run the block with ``threads`` torch intra-op threads (default :func:`default_threads`) and
-    restore the caller's count afterwards. Yields the count in force."""
+    restore the caller's count afterwards; for long blocks (a whole training), since switching costs
+    milliseconds. Yields the count in force."""
     import torch
 
     n = default_threads() if threads is None else int(threads)

@@ -19,7 +19,7 @@ instead of concatenating them (as GAT and GraphNAS do), so its output width is t
 
 **Optionally, the last layer has no activation decision either.** GraphNAS applies the searched
 activation to the last layer too, so the logits can pass through a ReLU: with some seeds a class's
-logit is then <= 0 on every node and the class is never predicted (README, Auto-GNN rounds 1 and 9).
+logit is then <= 0 on every node and the class is never predicted (seen in Auto-GNN searches on Cora).
 ``output_activation="linear"`` fixes the last layer's activation (GAT's output layer has none) and
 removes that decision; it departs from the published space, so it is opt-in and the space's name
 records it.
@@ -238,10 +238,14 @@ class AutoGNNSpace(SearchSpace):
                 raise _bad(f"{where}.skip", layer.skip, self.choices["skip"])
             out.append(
                 LayerSpec(
-                    layer.attention, layer.aggregation, layer.activation, int(layer.heads),
-                    None if layer.hidden is None else int(layer.hidden), bool(layer.skip),
+                    layer.attention,
+                    layer.aggregation,
+                    layer.activation,
+                    int(layer.heads),
+                    None if layer.hidden is None else int(layer.hidden),
+                    bool(layer.skip),
                 )
-            )  # fmt: skip
+            )
         return GNNArch(tuple(out))
 
     # --- identity ----------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from qgnas.core.registry import Registry
+
 ENV_VAR = "QGNAS_DATA"
 DEFAULT_ROOT = Path("~/.cache/qgnas/data")
 # lower-case name -> PyG's spelling (also the folder name under the root)
@@ -34,12 +36,12 @@ class DatasetNotFound(FileNotFoundError):
     """The dataset's raw files are not under the data root and could not be downloaded."""
 
 
+_PLANETOID: Registry[str] = Registry("Planetoid dataset", PLANETOID)
+
+
 def resolve_dataset(name: str) -> str:
     """PyG's spelling of a Planetoid dataset name, case-insensitively (``"cora"`` -> ``"Cora"``)."""
-    key = str(name).strip().lower().replace("-", "").replace("_", "")
-    if key not in PLANETOID:
-        raise ValueError(f"unknown Planetoid dataset {name!r}; allowed: {', '.join(PLANETOID)}")
-    return PLANETOID[key]
+    return _PLANETOID[name]
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:

@@ -106,9 +106,15 @@ class GNN(nn.Module):
             hidden = int(out_dim) if i == last else int(spec.hidden)
             concat = i != last
             conv = SearchConv(
-                width, hidden, heads=spec.heads, concat=concat, attention=spec.attention,
-                aggregation=spec.aggregation, dropout=att_dropout, value_dropout=value_dropout,
-            )  # fmt: skip
+                width,
+                hidden,
+                heads=spec.heads,
+                concat=concat,
+                attention=spec.attention,
+                aggregation=spec.aggregation,
+                dropout=att_dropout,
+                value_dropout=value_dropout,
+            )
             out_width = hidden * spec.heads if concat else hidden
             if self.bns is not None:
                 self.bns.append(nn.BatchNorm1d(width))

@@ -24,19 +24,34 @@ from typing import Any
 
 import numpy as np
 
-from qgnas.core import ArchGraph, Decision, Evaluator, InvalidArchitecture, Result, SearchSpace
+from qgnas.core import ArchGraph, Decision, Evaluator, InvalidArchitecture, Registry, Result, SearchSpace
 
 OPS: tuple[str, ...] = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
 PROTEINS_OPS: tuple[str, ...] = ("gcn", "sage", "arma", "fc", "skip")
 DATASETS: tuple[str, ...] = (
-    "cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins",
-)  # fmt: skip
+    "cora",
+    "citeseer",
+    "pubmed",
+    "cs",
+    "physics",
+    "photo",
+    "computers",
+    "arxiv",
+    "proteins",
+)
 N_NODES = 4
 # The benchmark's canonical link patterns, in its hash order (index = leading digit of the hash).
 LINK_PATTERNS: tuple[tuple[int, ...], ...] = (
-    (0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 1, 1), (0, 0, 1, 2), (0, 0, 1, 3),
-    (0, 1, 1, 1), (0, 1, 1, 2), (0, 1, 2, 2), (0, 1, 2, 3),
-)  # fmt: skip
+    (0, 0, 0, 0),
+    (0, 0, 0, 1),
+    (0, 0, 1, 1),
+    (0, 0, 1, 2),
+    (0, 0, 1, 3),
+    (0, 1, 1, 1),
+    (0, 1, 1, 2),
+    (0, 1, 2, 2),
+    (0, 1, 2, 3),
+)
 
 
 @dataclass(frozen=True)
@@ -51,11 +66,12 @@ class NBGArch:
         return f"links={list(self.links)} ops={list(self.ops)}"
 
 
+_DATASETS: Registry[str] = Registry("NAS-Bench-Graph dataset", {d: d for d in DATASETS})
+
+
 def check_dataset(dataset: str) -> str:
-    name = str(dataset).strip().lower()
-    if name not in DATASETS:
-        raise ValueError(f"unknown NAS-Bench-Graph dataset {dataset!r}; allowed: {', '.join(DATASETS)}")
-    return name
+    """The benchmark's name of ``dataset`` (``"CiteSeer"`` -> ``"citeseer"``); ValueError if unknown."""
+    return _DATASETS.resolve(dataset)
 
 
 @functools.cache

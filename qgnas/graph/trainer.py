@@ -27,6 +27,9 @@ import torch
 import torch.nn.functional as F
 
 from qgnas.core import Evaluator, Result
+from qgnas.core.device import resolve_device
+from qgnas.core.io import atomic_write
+from qgnas.core.threads import use_default_threads
 
 from .autognn_space import AutoGNNSpace, GNNArch
 
@@ -96,27 +99,6 @@ class EpochSelector:
         return select, self.patience is not None and self.waited >= self.patience
 
 
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``"cpu"`` (default) or a CUDA device; a clear error if CUDA is asked for but absent."""
-    try:
-        dev = torch.device(device or "cpu")
-    except (RuntimeError, TypeError):
-        raise ValueError(f"unsupported device {str(device)!r}; allowed: cpu, cuda, cuda:<index>") from None
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise RuntimeError(
-                f"device {str(device)!r} requested but CUDA is not available "
-                f"(torch {torch.__version__}, CUDA build: {torch.version.cuda or 'none'}); use device='cpu'"
-            )
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise RuntimeError(
-                f"device {str(device)!r}: only {torch.cuda.device_count()} CUDA device(s) present"
-            )
-    elif dev.type != "cpu":
-        raise ValueError(f"unsupported device {str(device)!r}; allowed: cpu, cuda, cuda:<index>")
-    return dev
-
-
 def _graph(data: Any) -> tuple[Any, int]:
     """(graph, number of classes) from a PyG dataset or a single ``Data`` object."""
     from torch_geometric.data import Dataset
@@ -126,7 +108,51 @@ def _graph(data: Any) -> tuple[Any, int]:
     return data, int(data.y.max().item()) + 1
 
 
-def train_node_classifier(
+def _load_init_state(model: torch.nn.Module, init_state: Mapping[str, torch.Tensor] | None) -> list[str]:
+    """Load the (partial) ``init_state`` into ``model``; returns the names it set."""
+    if not init_state:
+        return []
+    missing_unexpected = model.load_state_dict(dict(init_state), strict=False)
+    if missing_unexpected.unexpected_keys:
+        raise KeyError(f"init_state has names the model lacks: {missing_unexpected.unexpected_keys[:3]}")
+    return sorted(init_state)
+
+
+class _GraphTensors:
+    """A graph's features, edges, labels and split masks on one device."""
+
+    def __init__(self, graph: Any, dev: torch.device) -> None:
+        self.x, self.edge_index, self.y = graph.x.to(dev), graph.edge_index.to(dev), graph.y.to(dev)
+        self.train, self.val, self.test = (
+            graph.train_mask.to(dev),
+            graph.val_mask.to(dev),
+            graph.test_mask.to(dev),
+        )
+
+
+def _train_epoch(
+    model: torch.nn.Module, opt: torch.optim.Optimizer, g: _GraphTensors
+) -> tuple[float, float, float, float]:
+    """One full-batch step, then ``(train loss, validation loss, validation accuracy, test accuracy)``."""
+    model.train()
+    opt.zero_grad()
+    loss = F.cross_entropy(model(g.x, g.edge_index)[g.train], g.y[g.train])
+    loss.backward()
+    opt.step()
+
+    model.eval()
+    with torch.no_grad():
+        logits = model(g.x, g.edge_index)
+        pred = logits.argmax(dim=1)
+        val_loss = float(F.cross_entropy(logits[g.val], g.y[g.val]))
+        val_acc = float((pred[g.val] == g.y[g.val]).float().mean())
+        test_acc = float((pred[g.test] == g.y[g.test]).float().mean())
+    if not math.isfinite(val_loss):
+        val_loss = math.inf
+    return loss.item(), val_loss, val_acc, test_acc
+
+
+def train_node_classifier(  # long only by its 14 keyword arguments and their documentation
     arch: GNNArch,
     data: Any,
     *,
@@ -172,23 +198,20 @@ def train_node_classifier(
     graph, num_classes = _graph(data)
     start = time.perf_counter()
     devices = [dev.index or 0] if dev.type == "cuda" else []
+    use_default_threads()  # one thread unless QGNAS_THREADS says otherwise (qgnas.core.threads: why)
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(int(seed))
         model = build_model(
-            arch, graph.num_features, num_classes, dropout=dropout, batch_norm=batch_norm,
+            arch,
+            graph.num_features,
+            num_classes,
+            dropout=dropout,
+            batch_norm=batch_norm,
             value_dropout=value_dropout,
-        )  # fmt: skip
-        inherited: list[str] = []
-        if init_state:
-            missing_unexpected = model.load_state_dict(dict(init_state), strict=False)
-            if missing_unexpected.unexpected_keys:
-                raise KeyError(
-                    f"init_state has names the model lacks: {missing_unexpected.unexpected_keys[:3]}"
-                )
-            inherited = sorted(init_state)
+        )
+        inherited = _load_init_state(model, init_state)
         model.to(dev)
-        x, edge_index, y = graph.x.to(dev), graph.edge_index.to(dev), graph.y.to(dev)
-        train, val, test = graph.train_mask.to(dev), graph.val_mask.to(dev), graph.test_mask.to(dev)
+        tensors = _GraphTensors(graph, dev)
         opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
 
         best_test, best_epoch, best_state, epoch = 0.0, 0, None, 0  # at the selected epoch
@@ -196,23 +219,9 @@ def train_node_classifier(
             {"train_loss": [], "val_loss": [], "val_acc": [], "test_acc": []} if keep_curves else None
         )
         for epoch in range(1, epochs + 1):
-            model.train()
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x, edge_index)[train], y[train])
-            loss.backward()
-            opt.step()
-
-            model.eval()
-            with torch.no_grad():
-                logits = model(x, edge_index)
-                pred = logits.argmax(dim=1)
-                val_loss = float(F.cross_entropy(logits[val], y[val]))
-                val_acc = float((pred[val] == y[val]).float().mean())
-                test_acc = float((pred[test] == y[test]).float().mean())
-            if not math.isfinite(val_loss):
-                val_loss = math.inf
+            loss, val_loss, val_acc, test_acc = _train_epoch(model, opt, tensors)
             if curves is not None:
-                for name, value in zip(curves, (loss.item(), val_loss, val_acc, test_acc), strict=True):
+                for name, value in zip(curves, (loss, val_loss, val_acc, test_acc), strict=True):
                     curves[name].append(value)
             select, stop = selector.update(val_acc, val_loss)
             if select:
@@ -289,9 +298,8 @@ class WeightStore:
                 self._path(worst).unlink(missing_ok=True)
         self._items[key] = (objective, arch, state)
         if self.directory is not None:
-            tmp = self._path(key).with_suffix(".tmp")
-            torch.save({"key": key, "arch": arch, "objective": objective, "state": state}, tmp)
-            os.replace(tmp, self._path(key))
+            entry = {"key": key, "arch": arch, "objective": objective, "state": state}
+            atomic_write(self._path(key), lambda fh: torch.save(entry, fh))
 
 
 class GNNTrainingEvaluator(Evaluator):
@@ -365,9 +373,16 @@ class GNNTrainingEvaluator(Evaluator):
             self._data, self._named = dataset, False
         self.data_root = data_root
         self.train_options = dict(
-            epochs=epochs, patience=patience, lr=lr, weight_decay=weight_decay, dropout=dropout,
-            batch_norm=batch_norm, selection=selection, value_dropout=value_dropout, seed=seed,
-        )  # fmt: skip
+            epochs=epochs,
+            patience=patience,
+            lr=lr,
+            weight_decay=weight_decay,
+            dropout=dropout,
+            batch_norm=batch_norm,
+            selection=selection,
+            value_dropout=value_dropout,
+            seed=seed,
+        )
         EpochSelector(patience, selection)  # a bad rule fails now, not at the first training
         if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
             raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
@@ -448,21 +463,33 @@ class GNNTrainingEvaluator(Evaluator):
         # With sharing every repeat starts from the same inherited weights; the first repeat's trained
         # weights are the ones stored for later children.
         runs = [
-            train_node_classifier(arch, self.data, device=self.device, init_state=init,
-                                  keep_state=self.sharing and r == 0, **dict(options, seed=seed + r))
+            train_node_classifier(
+                arch,
+                self.data,
+                device=self.device,
+                init_state=init,
+                keep_state=self.sharing and r == 0,
+                **dict(options, seed=seed + r),
+            )
             for r in range(self.repeats)
-        ]  # fmt: skip
+        ]
         out, vals = runs[0], [100.0 * r.val_acc for r in runs]
         val = float(np.mean(vals))
         if self.store is not None and out.state is not None:
             self.store.put(self.space.key(arch), arch, val, out.state)
-        metrics.update(test=float(np.mean([100.0 * r.test_acc for r in runs])), params=out.params,
-                       epochs=out.epochs, best_epoch=out.best_epoch,
-                       train_seconds=sum(r.seconds for r in runs))  # fmt: skip
+        metrics.update(
+            test=float(np.mean([100.0 * r.test_acc for r in runs])),
+            params=out.params,
+            epochs=out.epochs,
+            best_epoch=out.best_epoch,
+            train_seconds=sum(r.seconds for r in runs),
+        )
         if self.repeats > 1:  # one repeat keeps its integer epochs; several report means and the spread
-            metrics.update(epochs=float(np.mean([r.epochs for r in runs])),
-                           best_epoch=float(np.mean([r.best_epoch for r in runs])),
-                           valid_std=float(np.std(vals, ddof=1)))  # fmt: skip
+            metrics.update(
+                epochs=float(np.mean([r.epochs for r in runs])),
+                best_epoch=float(np.mean([r.best_epoch for r in runs])),
+                valid_std=float(np.std(vals, ddof=1)),
+            )
         return Result(objective=val, metrics=metrics, seconds=time.perf_counter() - start)
 
 

@@ -93,9 +93,13 @@ def _optimizer(seed: int, n_initial: int) -> Any:
     # EI on a GP (skopt's default Matern kernel on the normalised box); the initial random design is
     # the first n_initial asks, the default schedule being told before them.
     return Optimizer(
-        _dimensions(), base_estimator="GP", n_initial_points=n_initial, acq_func="EI",
-        acq_optimizer="lbfgs", random_state=int(seed),
-    )  # fmt: skip
+        _dimensions(),
+        base_estimator="GP",
+        n_initial_points=n_initial,
+        acq_func="EI",
+        acq_optimizer="lbfgs",
+        random_state=int(seed),
+    )
 
 
 def _as_training(point: Sequence[float]) -> dict[str, float]:
@@ -205,13 +209,18 @@ def tune_training(
                         selection=selection,
                         value_dropout=value_dropout,
                         **training,
-                    )  # fmt: skip
+                    )
                     for s in seeds
                 ]
                 val = np.array([100.0 * r.val_acc for r in runs])
                 test = np.array([100.0 * r.test_acc for r in runs])
-                row.update(status="ok", valid=val.tolist(), test=test.tolist(), valid_mean=float(val.mean()),
-                           test_mean=float(test.mean()))  # fmt: skip
+                row.update(
+                    status="ok",
+                    valid=val.tolist(),
+                    test=test.tolist(),
+                    valid_mean=float(val.mean()),
+                    test_mean=float(test.mean()),
+                )
             except Exception as exc:  # a failed training is recorded, not fatal
                 row.update(status="failed", message=f"{type(exc).__name__}: {exc}")
             row["seconds"] = time.perf_counter() - start
@@ -229,8 +238,14 @@ def tune_training(
 
     def figures(row: dict[str, Any]) -> dict[str, Any]:
         (vm, vs), (tm, ts) = mean_std(row["valid"]), mean_std(row["test"])
-        return {"training": row["training"], "trial": row["trial"], "valid_mean": vm, "valid_std": vs,
-                "test_mean": tm, "test_std": ts}  # fmt: skip
+        return {
+            "training": row["training"],
+            "trial": row["trial"],
+            "valid_mean": vm,
+            "valid_std": vs,
+            "test_mean": tm,
+            "test_std": ts,
+        }
 
     default = done[0] if done and done[0]["status"] == "ok" else None
     return {

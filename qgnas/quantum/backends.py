@@ -24,16 +24,17 @@ New backends register with :func:`register_backend`; :func:`get_backend` resolve
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
 
+from qgnas.core.registry import Registry
 from qgnas.quantum.noise import NoiseModel, apply_shot_noise
 
 __all__ = [
+    "BACKENDS",
     "AerDensityMatrixBackend",
     "Backend",
     "PennyLaneMixedBackend",
@@ -41,6 +42,7 @@ __all__ = [
     "get_backend",
     "measured_expectations_from_density_matrix",
     "register_backend",
+    "resolve_backend",
 ]
 
 
@@ -62,46 +64,38 @@ class Backend(Protocol):
 
 # ---------------------------------------------------------------------------------------- registry
 
-_REGISTRY: dict[str, str | Callable[..., Backend]] = {
-    "ptm": "qgnas.quantum.ptm:PTMSimulator",
-    "aer": "qgnas.quantum.backends:AerDensityMatrixBackend",
-    "pennylane": "qgnas.quantum.backends:PennyLaneMixedBackend",
-}
-_ALIASES = {
-    "ptmsimulator": "ptm",
-    "qiskitaer": "aer",
-    "aerdensitymatrix": "aer",
-    "qiskit": "aer",
-    "defaultmixed": "pennylane",
-    "pennylanemixed": "pennylane",
-    "pl": "pennylane",
-}
-
-
-def _key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+#: name -> backend factory (a callable, or ``"module:attr"`` imported on first use).
+BACKENDS: Registry[str | Callable[..., Backend]] = Registry("backend")
+BACKENDS.register("ptm", "qgnas.quantum.ptm:PTMSimulator", aliases=["ptm-simulator"])
+BACKENDS.register(
+    "aer",
+    "qgnas.quantum.backends:AerDensityMatrixBackend",
+    aliases=["qiskit-aer", "aer-density-matrix", "qiskit"],
+)
+BACKENDS.register(
+    "pennylane",
+    "qgnas.quantum.backends:PennyLaneMixedBackend",
+    aliases=["default.mixed", "pennylane-mixed", "pl"],
+)
 
 
 def register_backend(name: str, factory: str | Callable[..., Backend]) -> None:
     """Register a backend factory (a callable, or ``"module:attr"`` imported on first use)."""
-    _REGISTRY[_key(name)] = factory
+    BACKENDS.register(name, factory)
 
 
 def available_backends() -> list[str]:
-    return sorted(_REGISTRY)
+    return list(BACKENDS)
+
+
+def resolve_backend(name: str) -> str:
+    """The registered name ``name`` spells (``"Qiskit-Aer"`` -> ``"aer"``); ValueError if none."""
+    return BACKENDS.resolve(name)
 
 
 def get_backend(name: str, noise: NoiseModel | dict[str, Any] | str | None = None, **kwargs: Any) -> Backend:
     """Instantiate a backend by name with a noise model (``"ptm"``, ``"aer"``, ``"pennylane"``, ...)."""
-    key = _key(name)
-    key = _ALIASES.get(key, key)
-    if key not in _REGISTRY:
-        raise ValueError(f"unknown backend {name!r}; known: {', '.join(available_backends())}")
-    factory = _REGISTRY[key]
-    if isinstance(factory, str):
-        module, attr = factory.split(":")
-        factory = getattr(importlib.import_module(module), attr)
-    return factory(noise=noise, **kwargs)
+    return BACKENDS.load(name)(noise=noise, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------- helpers

@@ -37,8 +37,11 @@ from typing import Any
 
 import numpy as np
 
+from qgnas.core.registry import Registry
+
 __all__ = [
     "DEFAULT_GATE_SET",
+    "GATES",
     "PARAMETRIC_GATES",
     "SUPPORTED_GATES",
     "Circuit",
@@ -54,7 +57,10 @@ PARAMETRIC_GATES: frozenset[str] = frozenset({"rx", "ry", "rz"})
 #: The gate set of CRLQAS and of most QAS work: CNOT plus the three Pauli rotations.
 DEFAULT_GATE_SET: tuple[str, ...] = ("cx", "rx", "ry", "rz")
 
-_ALIASES = {"cnot": "cx", "hadamard": "h", "paulix": "x", "not": "x", "cphase": "cz"}
+#: Gate names (canonical name -> qubit count) and their other spellings.
+GATES: Registry[int] = Registry(
+    "gate", GATE_QUBITS, {"cnot": "cx", "hadamard": "h", "pauli-x": "x", "not": "x", "cphase": "cz"}
+)
 
 
 def canonical_gate_name(name: str) -> str:
@@ -63,15 +69,7 @@ def canonical_gate_name(name: str) -> str:
     Raises:
         ValueError: naming the unknown gate and listing the supported ones.
     """
-    if not isinstance(name, str):
-        raise ValueError(
-            f"gate name must be a string, got {name!r}; supported gates: {', '.join(SUPPORTED_GATES)}"
-        )
-    key = name.strip().lower().replace("_", "").replace("-", "")
-    key = _ALIASES.get(key, key)
-    if key not in GATE_QUBITS:
-        raise ValueError(f"unknown gate {name!r}; supported gates are {', '.join(SUPPORTED_GATES)}")
-    return key
+    return GATES.resolve(name)
 
 
 @dataclass(frozen=True)

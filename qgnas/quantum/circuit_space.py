@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from qgnas.core import ArchGraph, Decision, Evaluator, InvalidArchitecture, Result, SearchSpace
+from qgnas.core import ArchGraph, Decision, Evaluator, InvalidArchitecture, Registry, Result, SearchSpace
 
 from .actions import AXES, CircuitBoard, GateActions
 from .evaluation import (
@@ -135,14 +135,16 @@ class CircuitSpace(SearchSpace):
         self.n_qubits = self.actions.n_qubits
         self.max_gates = int(max_gates)
         self.labels: tuple[str, ...] = tuple(gate_label(g) for g in self.actions.gates)
-        self._by_label = {lab: g for lab, g in zip(self.labels, self.actions.gates, strict=True)}
         self._decisions = [Decision(f"gate{i + 1}", (NONE, *self.labels)) for i in range(self.max_gates)]
         self.name = f"circuit/{self.n_qubits}q/L{self.max_gates}"
         self._size: int | None = None
 
     def config(self) -> dict[str, Any]:
-        return {"n_qubits": self.n_qubits, "max_gates": self.max_gates,
-                "connectivity": [list(p) for p in self.actions.cnot_pairs]}  # fmt: skip
+        return {
+            "n_qubits": self.n_qubits,
+            "max_gates": self.max_gates,
+            "connectivity": [list(p) for p in self.actions.cnot_pairs],
+        }
 
     def __repr__(self) -> str:
         return (
@@ -463,9 +465,15 @@ class CircuitEvaluator(Evaluator):
         """(canonical circuit, optimised angles, metrics) of ``arch``; raises on a bad architecture."""
         circuit = self.space.to_circuit(arch)
         params, energy, nfev = optimise_circuit(
-            circuit, self.hamiltonian, self.simulator, self.method, self.options, self.rng(arch),
-            shots=self.shots, shot_noise=self.shot_noise,
-        )  # fmt: skip
+            circuit,
+            self.hamiltonian,
+            self.simulator,
+            self.method,
+            self.options,
+            self.rng(arch),
+            shots=self.shots,
+            shot_noise=self.shot_noise,
+        )
         noisy = self.noise is not None or self.shots is not None
         noiseless = energy_at(self._noiseless, circuit, self.hamiltonian, params) if noisy else energy
         error_noiseless = noiseless - self.ground_energy
@@ -477,15 +485,17 @@ class CircuitEvaluator(Evaluator):
         }
         if self.chemistry:
             metrics["chemical_accuracy"] = int(error_noiseless < CHEMICAL_ACCURACY)
-        metrics.update({
-            "success": int(error_noiseless < self.success_threshold),
-            "gates": circuit.n_gates,
-            "depth": circuit.depth,
-            "cnots": circuit.n_cnots,
-            "rotations": circuit.n_rotations,
-            "parameters": circuit.n_params,
-            "nfev": nfev,
-        })  # fmt: skip
+        metrics.update(
+            {
+                "success": int(error_noiseless < self.success_threshold),
+                "gates": circuit.n_gates,
+                "depth": circuit.depth,
+                "cnots": circuit.n_cnots,
+                "rotations": circuit.n_rotations,
+                "parameters": circuit.n_params,
+                "nfev": nfev,
+            }
+        )
         return circuit, params, metrics
 
     def _evaluate(self, arch: Any) -> Result:
@@ -544,17 +554,17 @@ def optimal_cut_threshold(hamiltonian: Any) -> float:
     return float(levels[1] - levels[0]) / 2
 
 
-_PROBLEM_ALIASES = {"molecule": "molecule", "chemistry": "molecule", "ghz": "ghz", "maxcut": "maxcut",
-                    "max-cut": "maxcut", "max_cut": "maxcut"}  # fmt: skip
+_PROBLEMS: Registry[str] = Registry("problem", {p: p for p in PROBLEMS}, {"chemistry": "molecule"})
 
 
 def _resolve_problem(problem: Any, molecule: str | None) -> tuple[str, str | None]:
     """(problem kind, molecule name or None): a molecule name given as ``problem`` means that molecule."""
-    from .molecules import _NAME_LOOKUP, MOLECULES
+    from .molecules import MOLECULE_ALIASES as _NAME_LOOKUP
+    from .molecules import MOLECULES
 
     key = str(problem).strip().lower() if isinstance(problem, str) else None
-    if key in _PROBLEM_ALIASES:
-        kind = _PROBLEM_ALIASES[key]
+    if problem in _PROBLEMS:
+        kind = _PROBLEMS.resolve(problem)
     elif key in _NAME_LOOKUP:
         if molecule is not None and _NAME_LOOKUP.get(str(molecule).strip().lower()) != _NAME_LOOKUP[key]:
             raise ValueError(f"problem={problem!r} and molecule={molecule!r} name different molecules")
@@ -614,7 +624,7 @@ def quantum_task(
     if isinstance(qubits, str) and qubits != "auto":
         raise ValueError(f"qubits must be an integer, None or 'auto', got {qubits!r}")
     if kind == "molecule":
-        from .molecules import _NAME_LOOKUP
+        from .molecules import MOLECULE_ALIASES as _NAME_LOOKUP
         from .molecules import molecule as build_molecule
 
         if qubits == "auto":
@@ -638,9 +648,17 @@ def quantum_task(
         name = "ghz" if kind == "ghz" else f"maxcut-ring{hamiltonian.n_qubits}"
     space = CircuitSpace(hamiltonian.n_qubits, max_gates, connectivity)
     evaluator = CircuitEvaluator(
-        hamiltonian, noise, optimizer, optimizer_options, space=space, shots=shots, seed=seed,
-        backend=backend, device=device, success_threshold=threshold,
-    )  # fmt: skip
+        hamiltonian,
+        noise,
+        optimizer,
+        optimizer_options,
+        space=space,
+        shots=shots,
+        seed=seed,
+        backend=backend,
+        device=device,
+        success_threshold=threshold,
+    )
     reference = {"ground_energy": evaluator.ground_energy}
     if kind != "molecule":
         reference["success_threshold"] = threshold

@@ -345,9 +345,12 @@ class Hamiltonian:
         ``1 - F`` without eigensolver round-off), and the energy error of a state is its infidelity."""
         proj = cls.ghz_projector(n)
         ham = cls.from_pauli_strings(
-            proj.paulis, -proj.coeffs, f"ghz_n{proj.n_qubits}", n_qubits=proj.n_qubits,
+            proj.paulis,
+            -proj.coeffs,
+            f"ghz_n{proj.n_qubits}",
+            n_qubits=proj.n_qubits,
             metadata={"problem": "ghz"},
-        )  # fmt: skip
+        )
         ham.__dict__["ground_energy"] = -1.0
         return ham
 
@@ -395,7 +398,7 @@ class Hamiltonian:
     @cached_property
     def min_eigenvalue(self) -> float:
         """Lowest eigenvalue of the operator on the full 2^n-dimensional qubit space."""
-        return _lowest_eigenvalue(self.to_sparse_matrix(), real=self._is_real_matrix())
+        return lowest_eigenvalue(self.to_sparse_matrix(), real=self.has_real_matrix)
 
     @cached_property
     def ground_energy(self) -> float:
@@ -410,8 +413,9 @@ class Hamiltonian:
         """
         return self.min_eigenvalue
 
-    def _is_real_matrix(self) -> bool:
-        # Y carries a factor i; strings with an even number of Ys have real matrices.
+    @property
+    def has_real_matrix(self) -> bool:
+        """Whether the matrix is real: Y carries a factor i, so strings with an even number of Ys are real."""
         return all(s.count("Y") % 2 == 0 for s in self.paulis)
 
     # ------------------------------------------------------------------ conversions
@@ -529,7 +533,7 @@ def _popcount(a: np.ndarray) -> np.ndarray:
     return count
 
 
-def _lowest_eigenvalue(mat: sp.spmatrix, real: bool) -> float:
+def lowest_eigenvalue(mat: sp.spmatrix, real: bool) -> float:
     """Smallest eigenvalue of a Hermitian sparse matrix: dense for small ones, Lanczos otherwise."""
     if real:
         mat = mat.real

@@ -6,49 +6,36 @@ Searchers are registered by name and imported only when asked for, so ``qgnas`` 
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
 
-from qgnas.core import Searcher, SearchSpace
+from qgnas.core import Registry, Searcher, SearchSpace
 
-# name -> "module:Class" (resolved lazily)
-SEARCHERS: dict[str, str] = {
-    "random": "qgnas.searchers.random_search:RandomSearch",
-    "evolution": "qgnas.searchers.evolution:RegularizedEvolution",
-    "reinforce": "qgnas.searchers.reinforce:ReinforceSearcher",
-    "bo": "qgnas.searchers.bayesopt:BayesOptSearcher",
-    "autognn": "qgnas.searchers.autognn:AutoGNNSearcher",
-    "gae-bo": "qgnas.searchers.latent:LatentBO",
-    "gae-rl": "qgnas.searchers.latent:LatentReinforce",
-}
-
-_ALIASES = {
-    "re": "evolution",
-    "regularized-evolution": "evolution",
-    "aging-evolution": "evolution",
-    "rl": "reinforce",
-    "bayesopt": "bo",
-    "bayesian": "bo",
-    "latent-bo": "gae-bo",
-    "latent-rl": "gae-rl",
-    "latent-reinforce": "gae-rl",
-}
+#: name -> "module:Class", imported on first use.
+SEARCHERS: Registry[str] = Registry("searcher")
+SEARCHERS.register("random", "qgnas.searchers.random_search:RandomSearch")
+SEARCHERS.register(
+    "evolution",
+    "qgnas.searchers.evolution:RegularizedEvolution",
+    aliases=["re", "regularized-evolution", "aging-evolution"],
+)
+SEARCHERS.register("reinforce", "qgnas.searchers.reinforce:ReinforceSearcher", aliases=["rl"])
+SEARCHERS.register("bo", "qgnas.searchers.bayesopt:BayesOptSearcher", aliases=["bayesopt", "bayesian"])
+SEARCHERS.register("autognn", "qgnas.searchers.autognn:AutoGNNSearcher")
+SEARCHERS.register("gae-bo", "qgnas.searchers.latent:LatentBO", aliases=["latent-bo"])
+SEARCHERS.register(
+    "gae-rl", "qgnas.searchers.latent:LatentReinforce", aliases=["latent-rl", "latent-reinforce"]
+)
 
 
 def resolve_searcher(name: str) -> str:
     """Canonical registered name for ``name`` (case and alias insensitive); ValueError if unknown."""
-    key = name.strip().lower().replace("_", "-")
-    key = _ALIASES.get(key, key)
-    if key not in SEARCHERS:
-        raise ValueError(f"unknown searcher {name!r}; allowed: {', '.join(SEARCHERS)}")
-    return key
+    return SEARCHERS.resolve(name)
 
 
 def searcher_class(name: str) -> type[Searcher]:
-    module, cls = SEARCHERS[resolve_searcher(name)].split(":")
-    return getattr(importlib.import_module(module), cls)
+    return SEARCHERS.load(name)
 
 
 def make_searcher(name: str, space: SearchSpace, rng: np.random.Generator, **options: Any) -> Searcher:

@@ -5,7 +5,8 @@ Three parts, all on the generic decision view, so the controller runs on any ``S
 * **Action classes.** Decisions are grouped by what they choose (for the Auto-GNN space: attention,
   aggregation, activation, heads, hidden, skip; the space says so through ``decision_classes()``, else
   the class is the decision name without digits, e.g. ``op1``..``op4`` -> ``op``). Each class has its
-  own LSTM controller that emits that class's decisions in order (one per layer).
+  own LSTM controller (``controller.Controller`` with a learned start input) that emits that
+  class's decisions in order (one per layer).
 * **Conservative explorer.** The controller keeps the best architecture found so far and only ever
   proposes *small modifications* of it: the decisions of one class are resampled, all others are
   copied from the best. (The first ``n_init`` proposals are sampled from scratch by all controllers.)
@@ -31,10 +32,9 @@ weights (constrained sharing lives in the evaluator: the searcher only says who 
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,8 @@ from torch import nn
 
 from qgnas.core import InvalidArchitecture, Result, Searcher, SearchExhausted, SearchSpace
 from qgnas.core.seeding import torch_seed
+
+from .controller import Controller, one_thread
 
 Arch = Any
 
@@ -56,46 +58,6 @@ def action_classes(space: SearchSpace) -> list[str]:
             raise ValueError(f"{space.name}: decision_classes() and decisions() differ in length")
         return classes
     return [re.sub(r"\d+", "", d.name.rsplit(".", 1)[-1]).strip("._-") or d.name for d in space.decisions()]
-
-
-class ClassController(nn.Module):
-    """An LSTM that emits the decisions of one action class, one step per decision, each step's input
-    being the embedding of the previous choice (GraphNAS's controller, restricted to one class)."""
-
-    def __init__(self, sizes: Sequence[int], hidden: int, temperature: float, tanh_c: float):
-        super().__init__()
-        self.sizes, self.temperature, self.tanh_c = list(sizes), float(temperature), float(tanh_c)
-        self.start = nn.Parameter(torch.zeros(1, hidden))
-        self.cell = nn.LSTMCell(hidden, hidden)
-        self.embeddings = nn.ModuleList(nn.Embedding(n, hidden) for n in self.sizes)
-        self.heads = nn.ModuleList(nn.Linear(hidden, n) for n in self.sizes)
-        for p in self.parameters():
-            nn.init.uniform_(p, -0.1, 0.1)
-
-    def _logits(self, step: int, h: torch.Tensor) -> torch.Tensor:
-        logits = self.heads[step](h) / self.temperature
-        return self.tanh_c * torch.tanh(logits)
-
-    def run(
-        self, forced: Sequence[int] | None = None, generator: torch.Generator | None = None
-    ) -> tuple[list[int], torch.Tensor, torch.Tensor]:
-        """Sample the class's decisions (or score ``forced`` ones): choices, summed log-prob, and the
-        entropy of each step's distribution (nats)."""
-        inp = self.start
-        state = None
-        choices, log_probs, entropies = [], [], []
-        for step in range(len(self.sizes)):
-            state = self.cell(inp, state)
-            log_p = torch.log_softmax(self._logits(step, state[0]), dim=-1)[0]
-            if forced is None:
-                choice = int(torch.multinomial(log_p.exp().detach(), 1, generator=generator))
-            else:
-                choice = int(forced[step])
-            choices.append(choice)
-            log_probs.append(log_p[choice])
-            entropies.append(-(log_p.exp() * log_p).sum())
-            inp = self.embeddings[step](torch.tensor([choice]))
-        return choices, torch.stack(log_probs).sum(), torch.stack(entropies)
 
 
 @dataclass
@@ -151,16 +113,13 @@ class AutoGNNSearcher(Searcher):
         self.entropy_weight, self.entropy_temperature = float(entropy_weight), float(entropy_temperature)
         self.lineage = lineage
         self.generator = torch.Generator().manual_seed(torch_seed(rng))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(torch_seed(rng))
-            self.controllers = nn.ModuleDict(
-                {
-                    _module_key(c): ClassController(
-                        [len(self.decisions[i]) for i in self.members[c]], hidden, temperature, tanh_c
-                    )
-                    for c in self.class_names
-                }
-            )
+        init = torch.Generator().manual_seed(torch_seed(rng))
+        self.controllers = nn.ModuleDict()
+        for c in self.class_names:
+            sizes = [len(self.decisions[i]) for i in self.members[c]]
+            controller = Controller(sizes, hidden, temperature, tanh_c, learned_start=True)
+            controller.reset(init, 0.1, scheme="autognn")
+            self.controllers[_module_key(c)] = controller
         self.optimizers = {
             c: torch.optim.Adam(self.controllers[_module_key(c)].parameters(), lr=lr)
             for c in self.class_names
@@ -174,7 +133,7 @@ class AutoGNNSearcher(Searcher):
         self.told = 0
 
     # --- helpers -------------------------------------------------------------------------------------
-    def _controller(self, c: str) -> ClassController:
+    def _controller(self, c: str) -> Controller:
         return self.controllers[_module_key(c)]
 
     def class_entropies(self) -> dict[str, float]:
@@ -190,7 +149,8 @@ class AutoGNNSearcher(Searcher):
         with torch.no_grad():
             for c in self.class_names:
                 controller = self._controller(c)
-                entropies = controller.run(forced=[self.best_indices[i] for i in self.members[c]])[2]
+                forced = torch.tensor([[self.best_indices[i] for i in self.members[c]]])
+                entropies = controller(forced)[1][0]
                 top = torch.tensor([math.log(n) if n > 1 else 1.0 for n in controller.sizes])
                 out[c] = float((entropies / top).mean())
         return out
@@ -204,11 +164,10 @@ class AutoGNNSearcher(Searcher):
 
     def _sample(self, classes: Sequence[str], base: Sequence[int]) -> list[int]:
         indices = list(base)
-        with torch.no_grad():
-            for c in classes:
-                choices, _, _ = self._controller(c).run(generator=self.generator)
-                for i, choice in zip(self.members[c], choices, strict=True):
-                    indices[i] = choice
+        for c in classes:
+            (choices,) = self._controller(c).sample(self.generator)
+            for i, choice in zip(self.members[c], choices, strict=True):
+                indices[i] = choice
         return indices
 
     def _propose(self, indices: list[int], classes: Sequence[str]) -> Arch | None:
@@ -225,7 +184,7 @@ class AutoGNNSearcher(Searcher):
 
     # --- ask/tell ------------------------------------------------------------------------------------
     def ask(self) -> Arch:
-        with _one_thread():
+        with one_thread():
             return self._ask()
 
     def _ask(self) -> Arch:
@@ -285,7 +244,7 @@ class AutoGNNSearcher(Searcher):
         return arch
 
     def tell(self, arch: Arch, result: Result) -> None:
-        with _one_thread():
+        with one_thread():
             self._tell(arch, result)
 
     def _tell(self, arch: Arch, result: Result) -> None:
@@ -308,26 +267,12 @@ class AutoGNNSearcher(Searcher):
 
     def _reinforce(self, proposal: _Proposal, advantage: float) -> None:
         for c in proposal.classes:
-            forced = [proposal.indices[i] for i in self.members[c]]
-            _, log_prob, entropies = self._controller(c).run(forced=forced)
-            loss = -advantage * log_prob - self.entropy_weight * entropies.mean()
+            forced = torch.tensor([[proposal.indices[i] for i in self.members[c]]])
+            log_probs, entropies = self._controller(c)(forced)
+            loss = -advantage * log_probs.sum() - self.entropy_weight * entropies.mean()
             self.optimizers[c].zero_grad()
             loss.backward()
             self.optimizers[c].step()
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run the controllers' tiny ops on one thread: with a thread pool each op pays a synchronisation
-    that dominates (8x slower on a loaded 2-core machine). Restores the caller's setting."""
-    before = torch.get_num_threads()
-    if before != 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if before != 1:
-            torch.set_num_threads(before)
 
 
 def _module_key(name: str) -> str:
@@ -335,4 +280,4 @@ def _module_key(name: str) -> str:
     return name.replace(".", "_")
 
 
-__all__ = ["AutoGNNSearcher", "ClassController", "action_classes"]
+__all__ = ["AutoGNNSearcher", "action_classes"]

@@ -208,8 +208,12 @@ class LatentBO(_LatentSearcher):
         refit_growth: float = 1.2,
     ):
         super().__init__(space, rng, encoder, proposal, pool_size, enumerate_up_to)
-        for name, value, low in (("n_initial_points", n_initial_points, 1), ("n_points", n_points, 1),
-                                 ("n_parents", n_parents, 0), ("max_decodes", max_decodes, 1)):  # fmt: skip
+        for name, value, low in (
+            ("n_initial_points", n_initial_points, 1),
+            ("n_points", n_points, 1),
+            ("n_parents", n_parents, 0),
+            ("max_decodes", max_decodes, 1),
+        ):
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
         if not (isinstance(xi, int | float) and math.isfinite(xi) and xi >= 0):
@@ -355,8 +359,11 @@ class LatentReinforce(_LatentSearcher):
         min_sigma: float = 0.02,
     ):
         super().__init__(space, rng, encoder, proposal, pool_size, enumerate_up_to)
-        for name, value, low, high in (("lr", lr, 0, math.inf), ("baseline_decay", baseline_decay, 0, 1),
-                                       ("min_sigma", min_sigma, 0, math.inf)):  # fmt: skip
+        for name, value, low, high in (
+            ("lr", lr, 0, math.inf),
+            ("baseline_decay", baseline_decay, 0, 1),
+            ("min_sigma", min_sigma, 0, math.inf),
+        ):
             if not (isinstance(value, int | float) and low < value < high) and not (
                 name == "baseline_decay" and value == 0
             ):

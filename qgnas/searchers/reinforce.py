@@ -1,11 +1,7 @@
 """REINFORCE with an LSTM controller, as in GraphNAS (Gao et al., IJCAI 2020) and ENAS before it.
 
-The controller emits one categorical choice per decision of the space, autoregressively: an LSTM
-cell reads the embedding of the previous choice (zeros before the first), a linear head per decision
-turns its hidden state into logits, and the logits are squashed to ``tanh_constant *
-tanh(logits / temperature)``. The squashing bounds how sure the policy can get (with the GraphNAS
-values 5.0 / 2.5 the best choice among n keeps probability below e^5 / (e^5 + n - 1)), so it keeps
-exploring without an epsilon.
+The policy is the GraphNAS controller (``controller.Controller``) over all the space's decisions, with
+a zero start input and head biases initialised to zero (the first policy is close to uniform).
 
 Learning: on each told result, the log-probability of the told architecture's decisions is
 recomputed by teacher forcing (``space.encode(arch)``), and the policy takes an Adam step on
@@ -31,108 +27,22 @@ lr 3.5e-4 2.43 / 1.22, lr 3e-3 0.98 / 0.00, lr 1e-2 0.75 / 0.00, lr 3e-2 0.77 / 
 for the GraphNAS setting.
 
 Determinism: all randomness (initial weights and sampling) comes from a private ``torch.Generator``
-seeded from the searcher's numpy stream, and the modules are built without touching torch's global
-RNG. The controller's ops run on one torch thread (restored afterwards) and the CPU float32 ops used
-(LSTMCell, Linear, Adam) are deterministic, so seed + history fix every proposal, which is what
-resume relies on.
+seeded from the searcher's numpy stream, and the controller's ops are deterministic and run on one
+thread, so seed + history fix every proposal, which is what resume relies on.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from qgnas.core import InvalidArchitecture, Result, Searcher, SearchSpace, torch_seed
 from qgnas.core.space import Arch
 
-
-class Controller(nn.Module):
-    """LSTM policy over a fixed list of categorical decisions.
-
-    Args:
-        sizes: number of choices of each decision.
-        hidden: LSTM hidden size (GraphNAS: 100); also the embedding size.
-        temperature, tanh_constant: logits become ``tanh_constant * tanh(logits / temperature)``
-            (just ``logits / temperature`` when tanh_constant is None).
-
-    Shapes: ``forward`` takes choices of shape (batch, len(sizes)) and returns their summed
-    log-probabilities and summed entropies, both of shape (batch,).
-    """
-
-    def __init__(self, sizes: list[int], hidden: int, temperature: float, tanh_constant: float | None):
-        super().__init__()
-        self.sizes = list(sizes)
-        self.hidden = hidden
-        self.temperature = temperature
-        self.tanh_constant = tanh_constant
-        # One embedding table for all decisions' choices; decision i's choice c is row offset[i] + c.
-        self.offsets = [0, *np.cumsum(self.sizes)[:-1].tolist()]
-        kw: dict[str, Any] = {"dtype": torch.float32}
-        # skip_init builds the modules without running their default initialisation, which would
-        # draw from (and so change) torch's global RNG; ``reset`` initialises them from a private one.
-        self.embedding = nn.utils.skip_init(nn.Embedding, sum(self.sizes), hidden, **kw)
-        self.cell = nn.utils.skip_init(nn.LSTMCell, hidden, hidden, **kw)
-        self.heads = nn.ModuleList(nn.utils.skip_init(nn.Linear, hidden, n, **kw) for n in self.sizes)
-
-    @torch.no_grad()
-    def reset(self, generator: torch.Generator, init_range: float = 0.1) -> None:
-        """ENAS/GraphNAS initialisation: every weight U(-init_range, init_range), head biases zero
-        (so the first policy is close to uniform)."""
-        for p in self.parameters():
-            nn.init.uniform_(p, -init_range, init_range, generator=generator)
-        for head in self.heads:
-            head.bias.zero_()
-
-    def _logits(self, step: int, h: torch.Tensor) -> torch.Tensor:
-        logits = self.heads[step](h) / self.temperature
-        if self.tanh_constant is None:
-            return logits
-        return self.tanh_constant * torch.tanh(logits)
-
-    def _start(self, batch: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        zeros = torch.zeros(batch, self.hidden, dtype=torch.float32)
-        return zeros, zeros.clone(), zeros.clone()  # input, h, c
-
-    @torch.no_grad()
-    def sample(self, generator: torch.Generator, n: int = 1) -> list[list[int]]:
-        """``n`` independent decision vectors drawn from the policy (one batched pass)."""
-        x, h, c = self._start(n)
-        out = torch.empty(n, len(self.sizes), dtype=torch.long)
-        for i in range(len(self.sizes)):
-            h, c = self.cell(x, (h, c))
-            probs = torch.softmax(self._logits(i, h), dim=-1)
-            out[:, i] = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-            x = self.embedding(out[:, i] + self.offsets[i])
-        return out.tolist()
-
-    def forward(self, choices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x, h, c = self._start(choices.shape[0])
-        log_prob = torch.zeros(choices.shape[0], dtype=torch.float32)
-        entropy = torch.zeros(choices.shape[0], dtype=torch.float32)
-        for i in range(len(self.sizes)):
-            h, c = self.cell(x, (h, c))
-            log_p = torch.log_softmax(self._logits(i, h), dim=-1)
-            log_prob = log_prob + log_p.gather(1, choices[:, i : i + 1]).squeeze(1)
-            entropy = entropy - (log_p.exp() * log_p).sum(dim=-1)
-            x = self.embedding(choices[:, i] + self.offsets[i])
-        return log_prob, entropy
-
-    @torch.no_grad()
-    def probabilities(self, choices: list[int]) -> list[np.ndarray]:
-        """Per-decision choice probabilities along ``choices`` (teacher forced), for inspection."""
-        x, h, c = self._start(1)
-        out = []
-        for i in range(len(self.sizes)):
-            h, c = self.cell(x, (h, c))
-            out.append(torch.softmax(self._logits(i, h), dim=-1)[0].numpy().copy())
-            x = self.embedding.weight[self.offsets[i] + choices[i]].unsqueeze(0)
-        return out
+from .controller import Controller, one_thread
 
 
 class ReinforceSearcher(Searcher):
@@ -236,10 +146,8 @@ class ReinforceSearcher(Searcher):
         self.sample_batch = sample_batch
 
         self.generator = torch.Generator().manual_seed(torch_seed(rng))
-        self.policy = Controller(
-            self.sizes, hidden, float(temperature), None if tanh_constant is None else float(tanh_constant)
-        )
-        self.policy.reset(self.generator, init_range)
+        self.policy = Controller(self.sizes, hidden, temperature, tanh_constant)
+        self.policy.reset(self.generator, init_range, scheme="graphnas")
         self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=self.lr)
         self.baseline: float | None = None
         self._batch: list[tuple[list[int], float]] = []
@@ -247,7 +155,7 @@ class ReinforceSearcher(Searcher):
         self.seen: set[str] = set()
 
     def ask(self) -> Arch:
-        with _one_thread():
+        with one_thread():
             return self._ask()
 
     def _ask(self) -> Arch:
@@ -286,7 +194,7 @@ class ReinforceSearcher(Searcher):
             return
         self._batch.append((self.space.encode(arch), reward))
         if len(self._batch) >= self.batch_size:
-            with _one_thread():
+            with one_thread():
                 self._update()
 
     def _update(self) -> None:
@@ -299,7 +207,8 @@ class ReinforceSearcher(Searcher):
                 self.baseline = self.baseline_decay * self.baseline + (1 - self.baseline_decay) * reward
             advantages.append(reward - self.baseline)
         self._batch.clear()
-        log_prob, entropy = self.policy(choices)
+        log_probs, entropies = self.policy(choices)
+        log_prob, entropy = log_probs.sum(dim=1), entropies.sum(dim=1)
         adv = torch.tensor(advantages, dtype=torch.float32)
         loss = -(adv * log_prob).mean() - self.entropy_weight * entropy.mean()
         self.optimizer.zero_grad(set_to_none=True)
@@ -309,26 +218,8 @@ class ReinforceSearcher(Searcher):
 
     def choice_probabilities(self, arch: Arch) -> list[np.ndarray]:
         """The policy's per-decision probabilities along ``arch``'s decisions (teacher forced)."""
-        with _one_thread():
+        with one_thread():
             return self.policy.probabilities(self.space.encode(arch))
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Runs the controller's ops on one torch thread, restoring the caller's setting afterwards.
-    The tensors are tiny (batch 1, hidden 100), where intra-op threads only add synchronisation: on
-    the shared 2-core development machine a step took 400 ms with two threads and 11-17 ms with one.
-    It also keeps the floating-point results, hence the proposals, independent of the caller's
-    thread count, which resuming a run on another machine relies on."""
-    threads = torch.get_num_threads()
-    if threads == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _is_number(value: Any) -> bool:

@@ -159,8 +159,13 @@ def test_steps_further_out_when_the_neighbourhood_of_the_best_is_exhausted():
     # A small space on an additive landscape: the search soon sits on the optimum with its whole
     # one-decision neighbourhood tried; it must keep proposing new architectures (further out)
     # until the space itself is exhausted, never repeating one.
-    choices = {"attention": ("gat", "gcn"), "aggregation": ("sum",), "activation": ("relu", "elu"),
-               "heads": (1,), "hidden": (4, 8)}  # fmt: skip
+    choices = {
+        "attention": ("gat", "gcn"),
+        "aggregation": ("sum",),
+        "activation": ("relu", "elu"),
+        "heads": (1,),
+        "hidden": (4, 8),
+    }
     space = AutoGNNSpace(2, choices)
     ev = SyntheticGNNScore(space, seed=2)
     searcher = AutoGNNSearcher(space, seed_streams(2)["searcher"], max_tries=20)

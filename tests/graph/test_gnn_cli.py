@@ -11,8 +11,15 @@ import torch
 
 from qgnas.core import InvalidArchitecture, read_log
 from qgnas.core.runner import ResumeMismatch
-from qgnas.gnn_commands import _best, format_train_report, load_arch_file, search_gnn, select_gnn, train_gnn
 from qgnas.graph.autognn_space import AutoGNNSpace
+from qgnas.graph.pipeline import (
+    best_record,
+    format_train_report,
+    load_arch_file,
+    search_gnn,
+    select_gnn,
+    train_gnn,
+)
 
 from .conftest import changed_classes
 
@@ -62,12 +69,26 @@ def test_select_and_train_with_two_workers_give_the_one_worker_results(tmp_path,
     torch.set_num_threads(1)
     try:
         search_gnn("cora", "random", 3, 0, tmp_path / "s", data_root=planetoid_root, **TINY)
-        one, two = (select_gnn(tmp_path / "s", top=2, seeds=2, data_root=planetoid_root, progress=False,
-                               out=tmp_path / f"w{w}", workers=w) for w in (1, 2))  # fmt: skip
+        one, two = (
+            select_gnn(
+                tmp_path / "s",
+                top=2,
+                seeds=2,
+                data_root=planetoid_root,
+                progress=False,
+                out=tmp_path / f"w{w}",
+                workers=w,
+            )
+            for w in (1, 2)
+        )
         figures = lambda r: [(c["key"], c["valid_mean"], c["test_mean"]) for c in r["candidates"]]  # noqa: E731
         assert figures(one) == figures(two) and one["key"] == two["key"]
-        trained = [train_gnn(tmp_path / "w1" / "selected.json", seeds=3, data_root=planetoid_root, epochs=3,
-                             workers=w) for w in (1, 2)]  # fmt: skip
+        trained = [
+            train_gnn(
+                tmp_path / "w1" / "selected.json", seeds=3, data_root=planetoid_root, epochs=3, workers=w
+            )
+            for w in (1, 2)
+        ]
         assert trained[0]["test"] == trained[1]["test"] and trained[0]["valid"] == trained[1]["valid"]
     finally:
         torch.set_num_threads(threads)
@@ -75,10 +96,25 @@ def test_select_and_train_with_two_workers_give_the_one_worker_results(tmp_path,
 
 def test_train_retrains_with_seeds(tmp_path, planetoid_root):
     path = tmp_path / "best.json"
-    path.write_text(json.dumps({"dataset": "cora", "arch": {"layers": [
-        {"attention": "gcn", "aggregation": "sum", "activation": "relu", "heads": 1, "hidden": 16},
-        {"attention": "gcn", "aggregation": "sum", "activation": "linear", "heads": 1},
-    ]}}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "dataset": "cora",
+                "arch": {
+                    "layers": [
+                        {
+                            "attention": "gcn",
+                            "aggregation": "sum",
+                            "activation": "relu",
+                            "heads": 1,
+                            "hidden": 16,
+                        },
+                        {"attention": "gcn", "aggregation": "sum", "activation": "linear", "heads": 1},
+                    ]
+                },
+            }
+        )
+    )
     report = train_gnn(path, seeds=2, data_root=planetoid_root, epochs=3)
     assert report["seeds"] == 2 and len(report["test"]) == 2 and report["test_std"] >= 0
     assert "over 2 seeds" in format_train_report(report) and report["plot"] is None
@@ -101,10 +137,25 @@ def test_train_plots_the_learning_curves_through_the_cli(tmp_path, planetoid_roo
     from qgnas.cli import main
 
     path = tmp_path / "best.json"
-    path.write_text(json.dumps({"dataset": "cora", "arch": {"layers": [
-        {"attention": "gcn", "aggregation": "sum", "activation": "relu", "heads": 1, "hidden": 16},
-        {"attention": "gcn", "aggregation": "sum", "activation": "linear", "heads": 1},
-    ]}}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "dataset": "cora",
+                "arch": {
+                    "layers": [
+                        {
+                            "attention": "gcn",
+                            "aggregation": "sum",
+                            "activation": "relu",
+                            "heads": 1,
+                            "hidden": 16,
+                        },
+                        {"attention": "gcn", "aggregation": "sum", "activation": "linear", "heads": 1},
+                    ]
+                },
+            }
+        )
+    )
     png = tmp_path / "plots" / "curves.png"
     args = [
         "train",
@@ -162,8 +213,22 @@ def test_search_with_a_fixed_output_activation_records_it_and_resumes_only_with_
     assert not list((tmp_path / "bad").glob("*.jsonl"))
     from qgnas.cli import main  # the CLI flag
 
-    cli = ["search", "gnn", "--dataset", "cora", "--budget", "1", "--epochs", "2", "--heads", "1",
-           "--hidden", "4", "--data-root", str(planetoid_root)]  # fmt: skip
+    cli = [
+        "search",
+        "gnn",
+        "--dataset",
+        "cora",
+        "--budget",
+        "1",
+        "--epochs",
+        "2",
+        "--heads",
+        "1",
+        "--hidden",
+        "4",
+        "--data-root",
+        str(planetoid_root),
+    ]
     assert main([*cli, "--output-activation", "linear", "--out", str(tmp_path / "c")]) == 0
     assert (
         json.loads((tmp_path / "c" / "best.json").read_text())["arch"]["layers"][1]["activation"] == "linear"
@@ -173,14 +238,23 @@ def test_search_with_a_fixed_output_activation_records_it_and_resumes_only_with_
 
 def test_search_init_starts_autognn_from_the_best_of_several_draws(tmp_path, planetoid_root):
     out = tmp_path / "init"
-    search_gnn("cora", "autognn", 4, 0, out, data_root=planetoid_root, init=3,
-               choices={"heads": (1, 2), "hidden": (4, 8)}, **TINY)  # fmt: skip
+    search_gnn(
+        "cora",
+        "autognn",
+        4,
+        0,
+        out,
+        data_root=planetoid_root,
+        init=3,
+        choices={"heads": (1, 2), "hidden": (4, 8)},
+        **TINY,
+    )
     meta = json.loads((out / "autognn_seed0.meta.json").read_text())
     assert meta["config"]["init"] == 3
     records = read_log(out / "autognn_seed0.jsonl")
     space = AutoGNNSpace(2, {"heads": (1, 2), "hidden": (4, 8)})
     arch = {r.index: space.from_json(r.arch) for r in records}
-    start = arch[_best(records[:3]).index]
+    start = arch[best_record(records[:3]).index]
     far = [len(changed_classes(space, arch[i], arch[0])) for i in (1, 2)]
     assert max(far) > 1  # drawn from scratch
     # the fourth proposal is the explorer's first: one action class away from the best of the three
@@ -199,23 +273,54 @@ def test_search_start_trains_the_given_files_first_and_explores_from_the_best(tm
     meta = json.loads((out / "autognn_seed0.meta.json").read_text())
     assert meta["config"]["start"] == given
     arch = [space.from_json(r.arch) for r in records]
-    assert len(changed_classes(space, arch[2], arch[_best(records[:2]).index])) == 1
+    assert len(changed_classes(space, arch[2], arch[best_record(records[:2]).index])) == 1
     # resuming replays the starts and continues the same run
     search_gnn("cora", "autognn", 4, 0, out, resume=True, data_root=planetoid_root, start=starts, **TINY)
     assert [r.key for r in read_log(out / "autognn_seed0.jsonl")[:3]] == [r.key for r in records]
     # a start outside a restricted space is named, before anything is trained
     with pytest.raises(InvalidArchitecture, match="gat_8x16.json: .*hidden"):
-        search_gnn("cora", "autognn", 2, 0, tmp_path / "narrow", data_root=planetoid_root,
-                   start=starts[:1], choices={"hidden": (4, 8)}, **TINY)  # fmt: skip
+        search_gnn(
+            "cora",
+            "autognn",
+            2,
+            0,
+            tmp_path / "narrow",
+            data_root=planetoid_root,
+            start=starts[:1],
+            choices={"hidden": (4, 8)},
+            **TINY,
+        )
     assert not list((tmp_path / "narrow").glob("*.jsonl"))
     with pytest.raises(FileNotFoundError, match="nope.json does not exist"):
-        search_gnn("cora", "autognn", 2, 0, tmp_path / "n", data_root=planetoid_root,
-                   start=[tmp_path / "nope.json"], **TINY)  # fmt: skip
+        search_gnn(
+            "cora",
+            "autognn",
+            2,
+            0,
+            tmp_path / "n",
+            data_root=planetoid_root,
+            start=[tmp_path / "nope.json"],
+            **TINY,
+        )
     # the CLI flag: the one start of a budget of one is the best, a missing file is a usage error
     from qgnas.cli import main
 
-    cli = ["search", "gnn", "--dataset", "cora", "--searcher", "autognn", "--budget", "1", "--seed", "0",
-           "--epochs", "2", "--data-root", str(planetoid_root)]  # fmt: skip
+    cli = [
+        "search",
+        "gnn",
+        "--dataset",
+        "cora",
+        "--searcher",
+        "autognn",
+        "--budget",
+        "1",
+        "--seed",
+        "0",
+        "--epochs",
+        "2",
+        "--data-root",
+        str(planetoid_root),
+    ]
     assert main([*cli, "--start", str(starts[1]), "--out", str(tmp_path / "c")]) == 0
     assert json.loads((tmp_path / "c" / "best.json").read_text())["key"] == given[1]
     assert main([*cli, "--start", str(tmp_path / "nope.json"), "--out", str(tmp_path / "d")]) == 2
@@ -223,7 +328,7 @@ def test_search_start_trains_the_given_files_first_and_explores_from_the_best(tm
 
 def test_report_cuts_searches_at_equal_budget(tmp_path, planetoid_root, capsys):
     from qgnas.cli import main
-    from qgnas.gnn_commands import search_report
+    from qgnas.graph.pipeline import search_report
 
     out = tmp_path / "random"
     search_gnn("cora", "random", 3, 0, out, data_root=planetoid_root, choices={"heads": (1, 2)}, **TINY)
@@ -249,7 +354,7 @@ def test_report_cuts_searches_at_equal_budget(tmp_path, planetoid_root, capsys):
 
 def test_select_retrains_the_top_candidates_with_fresh_seeds_and_resumes(tmp_path, planetoid_root, capsys):
     from qgnas.cli import main
-    from qgnas.gnn_commands import select_gnn
+    from qgnas.graph.pipeline import select_gnn
     from qgnas.graph.trainer import train_node_classifier
 
     out = tmp_path / "random"
@@ -300,7 +405,7 @@ def test_select_retrains_the_top_candidates_with_fresh_seeds_and_resumes(tmp_pat
 
 
 def test_select_seeds_come_after_the_seeds_of_a_repeated_search(tmp_path, planetoid_root):
-    from qgnas.gnn_commands import select_gnn
+    from qgnas.graph.pipeline import select_gnn
 
     out = tmp_path / "rep"
     search_gnn("cora", "random", 2, 3, out, data_root=planetoid_root, repeats=2, **TINY)
@@ -316,7 +421,7 @@ def test_select_across_several_searches_pools_each_top_and_takes_seeds_after_all
     tmp_path, planetoid_root, capsys
 ):
     from qgnas.cli import main
-    from qgnas.gnn_commands import select_gnn
+    from qgnas.graph.pipeline import select_gnn
 
     # two independent searches of one dataset and protocol; the second trained two seeds (3 and 4)
     a, b = tmp_path / "a", tmp_path / "b"
@@ -368,8 +473,8 @@ REFERENCES = sorted((Path(__file__).parents[2] / "experiments" / "configs" / "gn
 def test_reference_architectures_ship_and_gat_matches_pyg(tmp_path, planetoid_root):
     from torch_geometric.nn import GATConv
 
-    from qgnas.gnn_commands import load_arch_file
     from qgnas.graph.model import build_model, count_parameters
+    from qgnas.graph.pipeline import load_arch_file
 
     assert {p.stem for p in REFERENCES} >= {"gat_8x8", "graphnas_cora", "graphnas_citeseer"}
     for path in REFERENCES:
@@ -387,8 +492,8 @@ def test_reference_architectures_ship_and_gat_matches_pyg(tmp_path, planetoid_ro
 
 
 def test_a_search_protocol_carries_through_select_tune_and_train(tmp_path, planetoid_root):
-    from qgnas.gnn_commands import select_gnn, tune_gnn
     from qgnas.graph.datasets import load_planetoid
+    from qgnas.graph.pipeline import select_gnn, tune_gnn
     from qgnas.graph.trainer import train_node_classifier
 
     out = tmp_path / "gat-protocol"
@@ -413,3 +518,17 @@ def test_a_search_protocol_carries_through_select_tune_and_train(tmp_path, plane
         assert (report["epochs"], report["selection"], report["value_dropout"]) == (3, "gat", 0.6)
     told = train_gnn(out / "best.json", seeds=1, data_root=planetoid_root, epochs=2, selection="selected")
     assert (told["epochs"], told["selection"], told["value_dropout"]) == (2, "selected", 0.6)
+
+
+def test_a_second_cli_search_into_the_same_directory_asks_for_resume(tmp_path, planetoid_root, capsys):
+    from qgnas.cli import main
+
+    options = f"--searcher graphnas --budget 1 --epochs 2 --heads 1 --hidden 4 --out {tmp_path}"
+    cli = ["search", "gnn", *options.split(), "--data-root", str(planetoid_root)]
+    assert main(cli) == 0
+    capsys.readouterr()
+    assert main(cli) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "already holds this search (graphnas_seed0.jsonl); add --resume" in err[0]
+    assert main([*cli, "--budget", "2", "--resume"]) == 0
+    assert len(read_log(tmp_path / "graphnas_seed0.jsonl")) == 2

@@ -10,8 +10,16 @@ import torch
 from qgnas.graph.datasets import ENV_VAR, DatasetNotFound, data_root, load_planetoid, resolve_dataset
 
 
-@pytest.mark.parametrize("name, expected", [("cora", "Cora"), ("CORA", "Cora"), ("CiteSeer", "CiteSeer"),
-                                            ("citeseer", "CiteSeer"), (" PubMed ", "PubMed")])  # fmt: skip
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("cora", "Cora"),
+        ("CORA", "Cora"),
+        ("CiteSeer", "CiteSeer"),
+        ("citeseer", "CiteSeer"),
+        (" PubMed ", "PubMed"),
+    ],
+)
 def test_names_resolve_case_insensitively(name, expected):
     assert resolve_dataset(name) == expected
 

@@ -51,10 +51,19 @@ def test_layers_are_nodes_of_the_graph():
 
 def test_last_layer_hidden_may_be_omitted_in_json():
     space = AutoGNNSpace()
-    obj = {"layers": [
-        {"attention": "gat", "aggregation": "sum", "activation": "elu", "heads": 8, "hidden": 8, "skip": True},
-        {"attention": "gat", "aggregation": "mean", "activation": "linear", "heads": 1},
-    ]}  # fmt: skip
+    obj = {
+        "layers": [
+            {
+                "attention": "gat",
+                "aggregation": "sum",
+                "activation": "elu",
+                "heads": 8,
+                "hidden": 8,
+                "skip": True,
+            },
+            {"attention": "gat", "aggregation": "mean", "activation": "linear", "heads": 1},
+        ]
+    }
     arch = space.from_json(obj)
     assert arch.layers[1].hidden is None and arch.layers[1].skip is False
 
@@ -137,9 +146,13 @@ def test_restricted_choices_shrink_the_space_and_are_named():
 
 @pytest.mark.parametrize(
     "choices, match",
-    [({"heads": (3,)}, r"choices\['heads'\] = \[3\].*1, 2, 4, 6, 8, 16"), ({"width": (1,)}, "unknown Auto-GNN field"),
-     ({"hidden": ()}, "non-empty"), ({"skip": (0,)}, r"choices\['skip'\]")],
-)  # fmt: skip
+    [
+        ({"heads": (3,)}, r"choices\['heads'\] = \[3\].*1, 2, 4, 6, 8, 16"),
+        ({"width": (1,)}, "unknown Auto-GNN field"),
+        ({"hidden": ()}, "non-empty"),
+        ({"skip": (0,)}, r"choices\['skip'\]"),
+    ],
+)
 def test_bad_choices_are_named(choices, match):
     with pytest.raises(ValueError, match=match):
         AutoGNNSpace(2, choices)

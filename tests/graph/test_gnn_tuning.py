@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from qgnas.gnn_commands import search_gnn, train_gnn, tune_gnn
+from qgnas.graph.pipeline import search_gnn, train_gnn, tune_gnn
 from qgnas.graph.tuning import DEFAULT_TRAINING, HYPER_RANGES, check_training, tune_training
 
 from .conftest import small_arch
@@ -60,8 +60,15 @@ def test_failed_trial_is_recorded_not_fatal(tmp_path, cora, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(trainer, "train_node_classifier", flaky)
-    out = tune_training(small_arch("gcn", heads=1, hidden=4), cora, tmp_path / "t.jsonl", trials=3,
-                        seeds=[1], n_initial=1, **TINY)  # fmt: skip
+    out = tune_training(
+        small_arch("gcn", heads=1, hidden=4),
+        cora,
+        tmp_path / "t.jsonl",
+        trials=3,
+        seeds=[1],
+        n_initial=1,
+        **TINY,
+    )
     assert [r["status"] for r in out["trials"]] == ["ok", "failed", "ok"]
     assert "out of memory" in out["trials"][1]["message"]
 
@@ -83,8 +90,18 @@ def test_tune_command_writes_tuned_json_that_train_uses(tmp_path, planetoid_root
     from qgnas.cli import main
 
     out = tmp_path / "run"
-    search_gnn("cora", "random", 2, 0, out, data_root=planetoid_root, choices={"heads": (1,), "hidden": (4,)},
-               epochs=2, patience=None, progress=False)  # fmt: skip
+    search_gnn(
+        "cora",
+        "random",
+        2,
+        0,
+        out,
+        data_root=planetoid_root,
+        choices={"heads": (1,), "hidden": (4,)},
+        epochs=2,
+        patience=None,
+        progress=False,
+    )
     assert (
         main(["tune", "gnn", str(out), "--trials", "2", "--seeds", "1", "--data-root", str(planetoid_root)])
         == 0

@@ -15,7 +15,7 @@ from qgnas.quantum.circuit import (
     canonical_gate_name,
     random_circuit,
 )
-from qgnas.quantum.ptm_gates import gate_unitary
+from qgnas.quantum.ptm import gate_unitary
 
 
 def circuit_unitary(c: Circuit, params: np.ndarray) -> np.ndarray:
@@ -67,7 +67,7 @@ def test_depth_counts_parallel_gates():
 @pytest.mark.parametrize(
     ("gates", "kwargs", "match"),
     [
-        ([("foo", 0)], {}, "unknown gate 'foo'; supported gates are cx, cz, rx"),
+        ([("foo", 0)], {}, "unknown gate 'foo'; allowed: cx, cz, rx"),
         ([("h", 0)], {}, r"not in this circuit's gate set \(cx, rx, ry, rz\)"),
         ([("rx", 3)], {"n_qubits": 3}, r"qubit 3 of gate 'rx' is out of range .* \(allowed 0\.\.2\)"),
         ([("rx", -1)], {"n_qubits": 3}, "out of range"),

@@ -11,7 +11,7 @@ import torch
 
 from qgnas.quantum.circuit import Gate
 from qgnas.quantum.noise import Channel, NoiseModel, apply_shot_noise
-from qgnas.quantum.ptm_gates import kraus_to_ptm, pauli_basis
+from qgnas.quantum.ptm import kraus_to_ptm, pauli_basis
 
 CHANNELS = [
     Channel("depolarizing", (0,), (0.3,)),

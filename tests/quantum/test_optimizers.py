@@ -260,9 +260,16 @@ def test_three_stage_schedule_passes_growing_shots_and_continues_k() -> None:
     fun = Cosines()
     c, gamma = 0.05, 0.2
     res = minimize(
-        fun, x_start(), "Adam-SPSA", np.random.default_rng(0),
-        stages=3, shots=20000, stage_maxiter=(6, 4, 3), c=c, gamma=gamma,
-    )  # fmt: skip
+        fun,
+        x_start(),
+        "Adam-SPSA",
+        np.random.default_rng(0),
+        stages=3,
+        shots=20000,
+        stage_maxiter=(6, 4, 3),
+        c=c,
+        gamma=gamma,
+    )
     iteration_calls = fun.calls[:-1]  # the last call measures the final iterate
     assert [s for s, _ in iteration_calls] == [200] * 6 + [2000] * 4 + [20000] * 3
     assert fun.calls[-1][0] == 20000

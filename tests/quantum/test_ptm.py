@@ -144,7 +144,7 @@ def test_autograd_matches_central_differences(name):
 
 def test_dense_gate_fallback_matches(monkeypatch):
     """Layers whose two-qubit part is not monomial (no such channel today) take a dense path."""
-    import qgnas.quantum.ptm as ptm
+    import qgnas.quantum.ptm.matrices as ptm_matrices
 
     rng = np.random.default_rng(11)
     cases = []
@@ -154,10 +154,10 @@ def test_dense_gate_fallback_matches(monkeypatch):
         p = torch.tensor(rng.uniform(-np.pi, np.pi, (batch, c.n_params)))
         noise = NOISY["mixed+readout"](n)
         cases.append((c, H, p, noise, PTMSimulator(noise=noise).expectation(c, H, p)))
-    monkeypatch.setattr(ptm, "_monomial", lambda m: None)
+    monkeypatch.setattr(ptm_matrices, "monomial", lambda m: None)
     for c, H, p, noise, ref in cases:
         dense = PTMSimulator(noise=noise).compile(c, H)
-        assert not dense._all_monomial
+        assert not dense._matrices.all_monomial
         assert torch.allclose(dense(p), ref, atol=1e-13, rtol=0)
 
 

@@ -1,4 +1,4 @@
-"""The compiled no-gradient kernel (ptm_kernel) against the torch path of the same simulator.
+"""The compiled no-gradient kernel (ptm.kernel) against the torch path of the same simulator.
 
 Agreement of the default simulator (which takes the kernel for these calls) with Aer and PennyLane is
 in test_backends_agree; here every noise model, batch chunking (a last chunk that is not a power of
@@ -11,12 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-import qgnas.quantum.ptm as ptm_mod
+import qgnas.quantum.ptm.compiled as ptm_compiled
 from qgnas.quantum.circuit import SUPPORTED_GATES, Circuit, random_circuit
 from qgnas.quantum.hamiltonian import Hamiltonian
 from qgnas.quantum.noise import NoiseModel
-from qgnas.quantum.ptm import PTMSimulator
-from qgnas.quantum.ptm_kernel import PTMKernelPlan, build
+from qgnas.quantum.ptm import PTMKernelPlan, PTMSimulator, build_kernel_plan
 
 from .test_backends_agree import KINDS, make_noise
 
@@ -57,7 +56,7 @@ def test_kernel_wide_registers_and_last_chunk(n, batch, monkeypatch):
     """7 qubits: chunks of 32 parameter sets (33 leaves a chunk of one); 8 qubits, one set: the
     short-row tiles (ops on the last qubits gather several blocks into one tile). Small batches on
     7+ qubits normally take the torch path; the kernel is forced here."""
-    monkeypatch.setattr(ptm_mod, "_KERNEL_MAX_QUBITS_ANY_BATCH", 8)
+    monkeypatch.setattr(ptm_compiled, "KERNEL_MAX_QUBITS_ANY_BATCH", 8)
     rng = np.random.default_rng(n)
     circuit = random_circuit(n, 6 * n, rng)
     ham = Hamiltonian.heisenberg(n)
@@ -127,21 +126,21 @@ def test_kernel_not_used_where_it_does_not_apply():
 
 
 def test_plan_rejects_merged_or_dense_layers():
-    """The plan takes only unmerged layers with monomial two-qubit gates; build() then says None."""
-    from qgnas.quantum.ptm import _Layer, _Segment
+    """The plan takes only unmerged layers with monomial two-qubit gates; build_kernel_plan() then says None."""
+    from qgnas.quantum.ptm.plan import Layer, Segment
 
-    dense = _Layer((0, 1), [_Segment([[], []], np.full((16, 16), 1 / 16))], [[], []])
+    dense = Layer((0, 1), [Segment([[], []], np.full((16, 16), 1 / 16))], [[], []])
     with pytest.raises(ValueError, match="monomial"):
         PTMKernelPlan(2, 0, [dense], ["ZZ"])
-    merged = _Layer((0, 1), [_Segment([[], []], np.eye(16))] * 2, [[], []])
+    merged = Layer((0, 1), [Segment([[], []], np.eye(16))] * 2, [[], []])
     with pytest.raises(ValueError, match="unmerged"):
         PTMKernelPlan(2, 0, [merged], ["ZZ"])
-    assert build(Circuit.from_gates([("rx", 0)], n_qubits=1), None, ["Z"]) is None
+    assert build_kernel_plan(Circuit.from_gates([("rx", 0)], n_qubits=1), None, ["Z"]) is None
 
 
 def test_kernel_rejects_wrong_parameter_shape():
     rng = np.random.default_rng(5)
     c = random_circuit(2, 8, rng)
-    plan = build(c, NoiseModel.depolarizing(0.01, 0.02), ["ZZ", "XI"])
+    plan = build_kernel_plan(c, NoiseModel.depolarizing(0.01, 0.02), ["ZZ", "XI"])
     with pytest.raises(ValueError, match=rf"\[B, {c.n_params}\]"):
         plan.measured(np.zeros((2, c.n_params + 1)))

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-import qgnas.quantum.ptm as ptm_mod
+import qgnas.quantum.ptm.layout as ptm_layout
+import qgnas.quantum.ptm.matrices as ptm_matrices
 from qgnas.quantum.circuit import Circuit, random_circuit
 from qgnas.quantum.hamiltonian import Hamiltonian
 from qgnas.quantum.noise import NoiseModel
@@ -74,7 +75,7 @@ def test_in_place_middle_layer_matches_axis_moves(monkeypatch):
     sim = PTMSimulator(noise=NOISE)
     f, e, e_ng, g = _energy_and_grad(sim, c, H, p)
     assert f.stats()["n_in_place"] >= 1
-    monkeypatch.setattr(ptm_mod, "_MIDDLE_MIN_INNER", 1 << 60)
+    monkeypatch.setattr(ptm_layout, "MIDDLE_MIN_INNER", 1 << 60)
     f0, e0, e0_ng, g0 = _energy_and_grad(sim, c, H, p)
     assert f0.stats()["n_in_place"] == 0
     assert torch.allclose(e, e0, atol=1e-12, rtol=0) and torch.allclose(e_ng, e0, atol=1e-12, rtol=0)
@@ -92,7 +93,7 @@ def test_in_place_middle_layer_statevector(monkeypatch):
     sim = PTMSimulator(noise=None)
     f, e, e_ng, g = _energy_and_grad(sim, c, H, p)
     assert f.stats()["n_in_place"] >= 1
-    monkeypatch.setattr(ptm_mod, "_MIDDLE_MIN_INNER", 1 << 60)
+    monkeypatch.setattr(ptm_layout, "MIDDLE_MIN_INNER", 1 << 60)
     _, e0, _, g0 = _energy_and_grad(sim, c, H, p)
     assert torch.allclose(e, e0, atol=1e-12, rtol=0) and torch.allclose(e_ng, e0, atol=1e-12, rtol=0)
     assert torch.allclose(g, g0, atol=1e-11, rtol=0)
@@ -112,9 +113,9 @@ def test_sequential_and_tree_chain_products_agree(monkeypatch, batch):
     p = rng.uniform(-np.pi, np.pi, (batch, c.n_params))
     sim = PTMSimulator(noise=NOISE)
     f, e, e_ng, g = _energy_and_grad(sim, c, H, p)
-    assert f.n_segments > f.n_layers and f._short_chains
-    monkeypatch.setattr(ptm_mod, "_SEQUENTIAL_CHAIN_PRODUCTS", -1)
+    assert f.n_segments > f.n_layers and f._matrices.short_chains
+    monkeypatch.setattr(ptm_matrices, "SEQUENTIAL_CHAIN_PRODUCTS", -1)
     f0, e0, _, g0 = _energy_and_grad(sim, c, H, p)
-    assert not f0._short_chains
+    assert not f0._matrices.short_chains
     assert torch.allclose(e, e0, atol=1e-12, rtol=0) and torch.allclose(e_ng, e0, atol=1e-12, rtol=0)
     assert torch.allclose(g, g0, atol=1e-11, rtol=0)

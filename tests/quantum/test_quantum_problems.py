@@ -101,15 +101,40 @@ def test_bad_problems_are_rejected_clearly(kwargs, message):
 
 def test_cli_ghz_bench_writes_good_circuit_columns(tmp_path, capsys):
     out = tmp_path / "ghz"
-    code = main(["bench", "quantum", "--problem", "ghz", "--qubits", "2", "--budget", "3", "--seeds", "1",
-                 "--searchers", "random", "--out", str(out), "--quiet", "--jobs", "1"])  # fmt: skip
+    code = main(
+        [
+            "bench",
+            "quantum",
+            "--problem",
+            "ghz",
+            "--qubits",
+            "2",
+            "--budget",
+            "3",
+            "--seeds",
+            "1",
+            "--searchers",
+            "random",
+            "--out",
+            str(out),
+            "--quiet",
+            "--jobs",
+            "1",
+        ]
+    )
     assert code == 0
     with open(out / "quantum.csv") as f:
         rows = list(csv.DictReader(f))
     assert [r["searcher"] for r in rows] == ["random"]
     row = rows[0]
-    for col in ("good_circuits_mean", "good_circuits_total", "good_runs", "evals_to_good_median",
-                "evals_to_good", "error_noiseless_mean"):  # fmt: skip
+    for col in (
+        "good_circuits_mean",
+        "good_circuits_total",
+        "good_runs",
+        "evals_to_good_median",
+        "evals_to_good",
+        "error_noiseless_mean",
+    ):
         assert col in row, col
     assert "error_mha_mean" not in row and "chemical_accuracy_runs" not in row  # no mHa for a fidelity
     logged = [
@@ -136,8 +161,22 @@ def test_cli_ghz_bench_writes_good_circuit_columns(tmp_path, capsys):
     ],
 )
 def test_cli_problem_usage_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
-    code = main(["bench", "quantum", "--budget", "3", "--seeds", "1", "--searchers", "random", "--quiet",
-                 "--out", str(tmp_path / "x"), *args])  # fmt: skip
+    code = main(
+        [
+            "bench",
+            "quantum",
+            "--budget",
+            "3",
+            "--seeds",
+            "1",
+            "--searchers",
+            "random",
+            "--quiet",
+            "--out",
+            str(tmp_path / "x"),
+            *args,
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and message in err[0], err
     assert not list((tmp_path / "x").glob("*/seed*.jsonl"))
@@ -145,7 +184,7 @@ def test_cli_problem_usage_errors_exit_2_with_one_line(tmp_path, capsys, args, m
 
 def test_searcher_options_reach_the_searcher(tmp_path, monkeypatch):
     import qgnas.searchers
-    from qgnas.quantum_commands import bench_quantum
+    from qgnas.quantum.benchmark import bench_quantum
 
     seen = []
     real = qgnas.searchers.make_searcher
@@ -156,14 +195,30 @@ def test_searcher_options_reach_the_searcher(tmp_path, monkeypatch):
 
     monkeypatch.setattr(qgnas.searchers, "make_searcher", spy)
     evolution = {"population_size": 3, "sample_size": 2}
-    bench_quantum(tmp_path / "b", ["random", "evolution"], 1, [0], problem="ghz", qubits=2, max_gates=2,
-                  progress=False, searcher_options={"evolution": evolution})  # fmt: skip
+    bench_quantum(
+        tmp_path / "b",
+        ["random", "evolution"],
+        1,
+        [0],
+        problem="ghz",
+        qubits=2,
+        max_gates=2,
+        progress=False,
+        searcher_options={"evolution": evolution},
+    )
     assert ("evolution", evolution) in seen and ("random", {}) in seen
     with pytest.raises(ValueError, match="searcher_options name 'bo', not among the searchers run: random"):
         bench_quantum(
             tmp_path / "c", ["random"], 1, [0], problem="ghz", qubits=2, searcher_options={"bo": {}}
         )
     with pytest.raises(ValueError, match=r"searcher_options\['evolution'\]: sample_size must be <="):
-        bench_quantum(tmp_path / "d", ["evolution"], 1, [0], problem="ghz", qubits=2,
-                      searcher_options={"evolution": {"population_size": 3}})  # fmt: skip
+        bench_quantum(
+            tmp_path / "d",
+            ["evolution"],
+            1,
+            [0],
+            problem="ghz",
+            qubits=2,
+            searcher_options={"evolution": {"population_size": 3}},
+        )
     assert not (tmp_path / "d").exists() or not list((tmp_path / "d").glob("*/seed*.jsonl"))

@@ -7,7 +7,7 @@ expectations ``<P_j>`` of a state to that of the evolved state, composes by matr
 which is why a noisy simulator can run in real arithmetic on ``4^n`` numbers.
 
 Everything here runs once per circuit when it is compiled, never per parameter set, so clarity beats
-speed. The torch simulator (:mod:`qgnas.quantum.ptm`) turns these matrices into tensors.
+speed. The simulator's plan (:mod:`qgnas.quantum.ptm.plan`) fuses them per circuit.
 """
 
 from __future__ import annotations
