@@ -102,25 +102,9 @@ def train_encoder(
     training (one by default: the model is small, and the result then depends on nothing but the seed).
     Same seed and arguments, same encoder, bit for bit.
     """
-    for name, value in (
-        ("epochs", epochs),
-        ("latent", latent),
-        ("hidden", hidden),
-        ("layers", layers),
-        ("batch_size", batch_size),
-        ("threads", threads),
-        ("prior_samples", prior_samples),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if samples is not None and (not isinstance(samples, int | np.integer) or samples < 10):
-        raise ValueError(f"samples must be an integer >= 10, got {samples!r}")
-    if not 0 < holdout < 1:
-        raise ValueError(f"holdout must be a fraction in (0, 1), got {holdout!r}")
-    if not 0 <= warmup <= 1:
-        raise ValueError(f"warmup must be a fraction in [0, 1], got {warmup!r}")
-    if not beta >= 0 or not lr > 0:
-        raise ValueError(f"beta must be >= 0 and lr > 0, got beta={beta!r}, lr={lr!r}")
+    _check_options(
+        samples, holdout, warmup, beta, lr, epochs, latent, hidden, layers, batch_size, threads, prior_samples
+    )
     rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
     archs = architectures(space, rng, samples)
     vocabulary = graph_vocabulary(space, archs[0])
@@ -147,13 +131,8 @@ def train_encoder(
         "enumerated": samples is None and space.size() is not None and len(archs) == space.size(),
     }
     ops, adj, sizes = pad_graphs(graphs, n_nodes, vocabulary)
-    train = slice(n_test, None)
     start = time.perf_counter()
-    with torch_threads(threads), torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(rng.integers(2**62)))
-        model = GraphVAE(len(vocabulary), n_nodes, latent, hidden, layers)
-        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
-        _fit(model, ops[train], adj[train], epochs, batch_size, lr, beta, warmup, rng, generator, progress)
+    model = _trained_model(config, ops[n_test:], adj[n_test:], rng, threads, progress)
     config["train_seconds"] = round(time.perf_counter() - start, 2)
     encoder = Encoder(space, model, config)
     with torch_threads(threads):
@@ -170,16 +149,92 @@ def train_encoder(
     metrics["train_seconds"] = config["train_seconds"]
     encoder.metrics = metrics
     if out is not None:
-        out = Path(out)
-        encoder.save(out)
-        atomic_write_json(out / "metrics.json", metrics)
-        values = None
-        if objective is not None:
-            values = np.asarray(objective(archs[: min(n_test, 5000)]), dtype=float)
-        from .report import plot_latent
-
-        plot_latent(encoder, archs[: min(n_test, 5000)], out / "latent.png", values, objective_name)
+        _write_outputs(encoder, Path(out), archs[: min(n_test, 5000)], objective, objective_name)
     return encoder
+
+
+def _check_options(
+    samples: int | None,
+    holdout: float,
+    warmup: float,
+    beta: float,
+    lr: float,
+    epochs: int,
+    latent: int,
+    hidden: int,
+    layers: int,
+    batch_size: int,
+    threads: int,
+    prior_samples: int,
+) -> None:
+    """ValueError naming the first bad argument of :func:`train_encoder`."""
+    for name, value in (
+        ("epochs", epochs),
+        ("latent", latent),
+        ("hidden", hidden),
+        ("layers", layers),
+        ("batch_size", batch_size),
+        ("threads", threads),
+        ("prior_samples", prior_samples),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if samples is not None and (not isinstance(samples, int | np.integer) or samples < 10):
+        raise ValueError(f"samples must be an integer >= 10, got {samples!r}")
+    if not 0 < holdout < 1:
+        raise ValueError(f"holdout must be a fraction in (0, 1), got {holdout!r}")
+    if not 0 <= warmup <= 1:
+        raise ValueError(f"warmup must be a fraction in [0, 1], got {warmup!r}")
+    if not beta >= 0 or not lr > 0:
+        raise ValueError(f"beta must be >= 0 and lr > 0, got beta={beta!r}, lr={lr!r}")
+
+
+def _trained_model(
+    config: dict[str, Any],
+    ops: np.ndarray,
+    adj: np.ndarray,
+    rng: np.random.Generator,
+    threads: int,
+    progress: bool,
+) -> GraphVAE:
+    """A :class:`GraphVAE` of ``config``'s shape fitted on the training graphs; its initial weights and
+    its sampling noise are seeded from ``rng``, and torch's global random state is left as it was."""
+    with torch_threads(threads), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(rng.integers(2**62)))
+        model = GraphVAE(
+            len(config["vocabulary"]), config["n_nodes"], config["latent"], config["hidden"], config["layers"]
+        )
+        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        _fit(
+            model,
+            ops,
+            adj,
+            config["epochs"],
+            config["batch_size"],
+            config["lr"],
+            config["beta"],
+            config["warmup"],
+            rng,
+            generator,
+            progress,
+        )
+    return model
+
+
+def _write_outputs(
+    encoder: Encoder,
+    out: Path,
+    heldout: Sequence[Any],
+    objective: Callable[[Sequence[Any]], np.ndarray] | None,
+    objective_name: str,
+) -> None:
+    """The checkpoint, ``metrics.json`` and the latent plot of ``heldout`` (coloured by ``objective``)."""
+    from .report import plot_latent
+
+    encoder.save(out)
+    atomic_write_json(out / "metrics.json", encoder.metrics)
+    values = None if objective is None else np.asarray(objective(heldout), dtype=float)
+    plot_latent(encoder, heldout, out / "latent.png", values, objective_name)
 
 
 def _fit(model, ops, adj, epochs, batch_size, lr, beta, warmup, rng, generator, progress) -> None:

@@ -109,25 +109,8 @@ class QuantumArchSearchEnv(gym.Env):
         render_mode: str | None = None,
     ):
         super().__init__()
-        if hamiltonian is None:
-            from qgnas.quantum.molecules import molecule as build_molecule
-
-            hamiltonian = build_molecule(molecule, bond=bond, qubits=qubits, mapping=mapping)
-        if not isinstance(hamiltonian, Hamiltonian):
-            raise ValueError(
-                f"hamiltonian must be a qgnas.quantum.Hamiltonian, got {type(hamiltonian).__name__}"
-            )
-        if isinstance(max_gates, bool) or not isinstance(max_gates, int | np.integer) or max_gates < 1:
-            raise ValueError(f"max_gates must be a positive integer, got {max_gates!r}")
-        backend = resolve_backend(backend)  # ValueError lists the registered backends
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode {render_mode!r} is not supported; allowed: None, 'ansi'")
-        if shots is not None and (
-            isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1
-        ):
-            raise ValueError(f"shots must be a positive integer or None, got {shots!r}")
-        if shot_noise not in ("gaussian", "multinomial"):
-            raise ValueError(f"shot_noise must be 'gaussian' or 'multinomial', got {shot_noise!r}")
+        hamiltonian = _resolve_hamiltonian(hamiltonian, molecule, bond, qubits, mapping)
+        backend = _check_settings(max_gates, backend, render_mode, shots, shot_noise)
         self.hamiltonian = hamiltonian
         self.n_qubits = hamiltonian.n_qubits
         self.max_gates = int(max_gates)
@@ -136,7 +119,24 @@ class QuantumArchSearchEnv(gym.Env):
         self.shot_noise = shot_noise
         self.actions = GateActions(self.n_qubits, connectivity)
         self.board = CircuitBoard(self.actions, self.max_gates)
+        self._build_physics(noise, backend, device, optimizer, optimizer_options, shots)
+        self._build_curriculum(curriculum, random_halting)
+        self._build_spaces()
+        self.circuit = Circuit(self.n_qubits)
+        self.params = np.zeros(0)
+        self.energy = self.empty_energy
+        self._halt_at = self.max_gates
 
+    def _build_physics(
+        self,
+        noise: Any,
+        backend: str,
+        device: str,
+        optimizer: str,
+        optimizer_options: dict[str, Any] | None,
+        shots: int | None,
+    ) -> None:
+        """The simulators, the optimiser settings and the energies the rewards are measured against."""
         noise = noise_model(noise, self.n_qubits)  # a device model lands on this register's qubits
         self.noise = noise
         self.backend_name = backend
@@ -147,10 +147,12 @@ class QuantumArchSearchEnv(gym.Env):
         self.optimizer_method, self.optimizer_options = optimizer_settings(
             optimizer, optimizer_options, shots
         )
-
-        self.ground_energy = float(hamiltonian.ground_energy)
-        self.energy_bound = 2.0 * float(np.abs(hamiltonian.coeffs).sum()) + 1.0
+        self.ground_energy = float(self.hamiltonian.ground_energy)
+        self.energy_bound = 2.0 * float(np.abs(self.hamiltonian.coeffs).sum()) + 1.0
         self.empty_energy = float(self._energy(Circuit(self.n_qubits), np.zeros(0), noiseless=True))
+
+    def _build_curriculum(self, curriculum: dict[str, float] | bool | None, random_halting: bool) -> None:
+        """The moving success threshold (None: fixed at chemical accuracy) and the random halting."""
         if curriculum is False:
             self.curriculum = None
         else:
@@ -160,24 +162,21 @@ class QuantumArchSearchEnv(gym.Env):
                 raise ValueError(
                     f"unknown curriculum setting(s) {unknown}; allowed: {', '.join(_CURRICULUM_KEYS)}"
                 )
-            mu = float(opts.pop("mu", hamiltonian.lower_bound))
+            mu = float(opts.pop("mu", self.hamiltonian.lower_bound))
             xi0 = float(opts.pop("xi0", abs(mu - self.empty_energy)))
             self.curriculum = MovingThreshold(mu=mu, xi0=xi0, **opts)
-        self.mu = self.curriculum.mu if self.curriculum else float(hamiltonian.lower_bound)
+        self.mu = self.curriculum.mu if self.curriculum else float(self.hamiltonian.lower_bound)
         self.halting = None
         if random_halting:
-            self.halting = RandomHalting.noisy() if noise is not None else RandomHalting.noiseless()
+            self.halting = RandomHalting.noisy() if self.noise is not None else RandomHalting.noiseless()
 
+    def _build_spaces(self) -> None:
         obs_len = self.max_gates * (self.n_qubits + 3) * self.n_qubits + 1
         low = np.zeros(obs_len, dtype=np.float32)
         high = np.ones(obs_len, dtype=np.float32)
         low[-1], high[-1] = -self.energy_bound, self.energy_bound
         self.observation_space = spaces.Box(low, high, dtype=np.float32)
         self.action_space = spaces.Discrete(len(self.actions))
-        self.circuit = Circuit(self.n_qubits)
-        self.params = np.zeros(0)
-        self.energy = self.empty_energy
-        self._halt_at = self.max_gates
 
     # ------------------------------------------------------------------ physics
     def _energy(self, circuit: Circuit, params: np.ndarray, noiseless: bool = False) -> float:
@@ -274,6 +273,41 @@ class QuantumArchSearchEnv(gym.Env):
         if self.render_mode == "ansi":
             return f"{self.circuit.draw()}\nE = {self.energy:.8f} Ha (ground {self.ground_energy:.8f})"
         return None
+
+
+def _resolve_hamiltonian(
+    hamiltonian: Hamiltonian | None,
+    molecule: str,
+    bond: float | None,
+    qubits: int | None,
+    mapping: str | None,
+) -> Hamiltonian:
+    """``hamiltonian`` itself, or the molecule's when it is None."""
+    if hamiltonian is None:
+        from qgnas.quantum.molecules import molecule as build_molecule
+
+        hamiltonian = build_molecule(molecule, bond=bond, qubits=qubits, mapping=mapping)
+    if not isinstance(hamiltonian, Hamiltonian):
+        raise ValueError(f"hamiltonian must be a qgnas.quantum.Hamiltonian, got {type(hamiltonian).__name__}")
+    return hamiltonian
+
+
+def _check_settings(
+    max_gates: Any, backend: str, render_mode: str | None, shots: Any, shot_noise: str
+) -> str:
+    """The registered backend name; ValueError on a bad gate budget, backend, render mode or shot setting."""
+    if isinstance(max_gates, bool) or not isinstance(max_gates, int | np.integer) or max_gates < 1:
+        raise ValueError(f"max_gates must be a positive integer, got {max_gates!r}")
+    backend = resolve_backend(backend)  # ValueError lists the registered backends
+    if render_mode not in (None, "ansi"):
+        raise ValueError(f"render_mode {render_mode!r} is not supported; allowed: None, 'ansi'")
+    if shots is not None and (
+        isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1
+    ):
+        raise ValueError(f"shots must be a positive integer or None, got {shots!r}")
+    if shot_noise not in ("gaussian", "multinomial"):
+        raise ValueError(f"shot_noise must be 'gaussian' or 'multinomial', got {shot_noise!r}")
+    return backend
 
 
 __all__ = ["QuantumArchSearchEnv"]

@@ -13,44 +13,28 @@ best circuit so far, and marked ``running``; one stopped by ``--seconds`` is ``s
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from qgnas.quantum import experiment_log
 from qgnas.quantum.evaluation import CHEMICAL_ACCURACY
 
 
 def run_row(run_dir: Path) -> dict[str, Any]:
     """The table row of one run directory (raises FileNotFoundError if it holds no episode log)."""
-    log = run_dir / "episodes.jsonl"
-    if not log.exists():
-        raise FileNotFoundError(f"{run_dir} holds no episodes.jsonl (not an experiments/crlqas.py run)")
-    episodes = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    config = json.loads((run_dir / "config.json").read_text()) if (run_dir / "config.json").exists() else {}
-    summary_path = run_dir / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    episodes = experiment_log.read_episodes(run_dir)
+    config = experiment_log.crlqas_config(run_dir)
+    summary = experiment_log.read_summary(run_dir)
+    circuit = experiment_log.read_best_circuit(run_dir)
     best = min(episodes, key=lambda e: e["error_noiseless"]) if episodes else None
-    circuit = (
-        json.loads((run_dir / "best_circuit.json").read_text())
-        if (run_dir / "best_circuit.json").exists()
-        else {}
-    )
-    first_hit = next((e for e in episodes if e.get("chemical_accuracy")), None)
-    first = first_hit["episode"] if first_hit else None
-    done = bool(summary) and summary.get("episodes") == len(episodes)
-    status = "running"
-    if done:
-        status = "complete" if len(episodes) >= int(config.get("episodes") or 0) else "stopped (time budget)"
     error = best["error_noiseless"] if best else float("nan")
     counts = {k: best[k] if best else None for k in ("gates", "depth", "cnots", "rotations")}
     if circuit and circuit.get("error_noiseless", float("inf")) < error:
         # the best circuit can come from a greedy test episode, which the episode rows do not detail
-        from qgnas.quantum import Circuit
-
-        c = Circuit.from_dict(circuit["circuit"])
-        error = circuit["error_noiseless"]
-        counts = {"gates": c.n_gates, "depth": c.depth, "cnots": c.n_cnots, "rotations": c.n_rotations}
+        error, counts = circuit["error_noiseless"], _circuit_counts(circuit["circuit"])
+    first_hit = next((e for e in episodes if e.get("chemical_accuracy")), None)
+    done = bool(summary) and summary.get("episodes") == len(episodes)
     return {
         "config": config.get("config", {}).get("name", run_dir.parent.name),
         "seed": config.get("seed", summary.get("seed")),
@@ -58,13 +42,27 @@ def run_row(run_dir: Path) -> dict[str, Any]:
         "chemical_accuracy": error < CHEMICAL_ACCURACY,
         **counts,
         "parameters": len(circuit.get("params", [])) if circuit else summary.get("parameters"),
-        "first_success": first,
+        "first_success": first_hit["episode"] if first_hit else None,
         # exploration rate then: 1.0 means the agent had not started learning (a random policy found it)
         "epsilon_at_first_success": first_hit.get("epsilon") if first_hit else None,
         "episodes": len(episodes),
         "seconds": summary.get("wall_seconds") if done else sum(e.get("seconds") or 0.0 for e in episodes),
-        "status": status,
+        "status": _status(done, len(episodes), config),
     }
+
+
+def _circuit_counts(circuit: dict[str, Any]) -> dict[str, int]:
+    from qgnas.quantum import Circuit
+
+    c = Circuit.from_dict(circuit)
+    return {"gates": c.n_gates, "depth": c.depth, "cnots": c.n_cnots, "rotations": c.n_rotations}
+
+
+def _status(done: bool, episodes: int, config: dict[str, Any]) -> str:
+    """``running`` without a summary of every logged episode; else complete or stopped by ``--seconds``."""
+    if not done:
+        return "running"
+    return "complete" if episodes >= int(config.get("episodes") or 0) else "stopped (time budget)"
 
 
 def _eps(value: float | None) -> str:

@@ -138,7 +138,7 @@ def test_bench_quantum_writes_tables_and_adds_crlqas_at_equal_budget(tmp_path, c
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--molecule", "XeF6"], "unknown molecule 'XeF6'; supported molecules: H2, LiH"),
+        (["--molecule", "XeF6"], "unknown molecule 'XeF6'; allowed: H2, LiH"),
         (["--qubits", "5"], "H2 is not supported on qubits=5; supported qubit counts"),
         (["--searchers", "random,hyperband"], "'hyperband'; allowed: random, evolution"),
         (["--budget", "0"], "--budget must be a positive integer, got 0"),

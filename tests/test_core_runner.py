@@ -342,7 +342,7 @@ def test_workers_end_when_the_search_is_killed():
             time.sleep(0.2)
         assert len(workers) == 2, "the pool should have started two workers"
     finally:
-        search.kill()  # as kill -9 or the end of a session would
+        search.kill()  # as kill -9 or a closed terminal would
         search.wait()
     deadline = time.monotonic() + 20
     while any(map(_alive, workers)) and time.monotonic() < deadline:

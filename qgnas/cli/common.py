@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-LATENT_SEARCHERS = ("gae-bo", "gae-rl")
+from qgnas.searchers import LATENT_SEARCHERS
 
 
 class UsageError(Exception):
@@ -93,13 +93,13 @@ def refuse_existing_runs(out: Path, text: str, resume: bool) -> None:
 
 def parse_searchers(text: str) -> list[str]:
     """``--searchers a,b`` -> registered searcher names (aliases such as ``graphnas`` resolved)."""
-    from qgnas.graph.pipeline import resolve_gnn_searcher
+    from qgnas.searchers import resolve_searcher
 
     names = [s for s in (t.strip() for t in text.split(",")) if s]
     if not names:
         raise UsageError("--searchers is empty; allowed: random, evolution, reinforce, bo")
     try:
-        resolved = [resolve_gnn_searcher(n) for n in names]
+        resolved = [resolve_searcher(n) for n in names]
     except ValueError as exc:
         raise UsageError(f"--searchers: {exc}") from None
     if len(set(resolved)) != len(resolved):
@@ -133,3 +133,35 @@ def latent_options(searchers: list[str], encoder: str | None, space, out: Path, 
     except (EncoderMismatch, FileNotFoundError) as exc:
         raise UsageError(f"--encoder: {exc}") from None
     return {name: {"encoder": str(directory.resolve())} for name in latent}
+
+
+def add_autognn_space_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """``--heads``, ``--hidden`` and ``--output-activation``: the restrictions of the Auto-GNN space that
+    a search and the encoder of its latent searchers must share. ``prefix`` (``"space-"``) names them
+    where ``--hidden`` means something else (the encoder's own width)."""
+    which = "the Auto-GNN space's " if prefix else "the "
+    parser.add_argument(f"--{prefix}heads", default=None, help=f"restrict {which}heads choices, e.g. 1,2,4,8")
+    parser.add_argument(
+        f"--{prefix}hidden", default=None, help=f"restrict {which}hidden-units choices, e.g. 4,8,16,32,64"
+    )
+    parser.add_argument(
+        "--output-activation",
+        default=None,
+        metavar="NAME",
+        help="fix the last layer's activation instead of searching it, e.g. linear (no activation on "
+        "the logits; departs from the published space)",
+    )
+
+
+def autognn_space_choices(args: argparse.Namespace, prefix: str = "") -> dict[str, tuple[int, ...]]:
+    """``--heads 1,2,4 --hidden 8,16`` -> Auto-GNN space restrictions (validated by the space)."""
+    out = {}
+    for field in ("heads", "hidden"):
+        text = getattr(args, (prefix + field).replace("-", "_"))
+        if text is None:
+            continue
+        try:
+            out[field] = tuple(int(v) for v in text.split(","))
+        except ValueError:
+            raise UsageError(f"--{prefix}{field} expects comma-separated integers, got {text!r}") from None
+    return out

@@ -7,7 +7,15 @@ import argparse
 import json
 from typing import Any
 
-from .common import Parser, UsageError, check_out_dir, positive_float, positive_int
+from .common import (
+    Parser,
+    UsageError,
+    add_autognn_space_options,
+    autognn_space_choices,
+    check_out_dir,
+    positive_float,
+    positive_int,
+)
 
 ENCODE_SPACES = ("nas-bench-graph", "circuit", "autognn")
 
@@ -28,6 +36,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     et.add_argument("--qubits", type=positive_int("--qubits"), default=4, help="circuit: register size")
     et.add_argument("--max-gates", type=positive_int("--max-gates"), default=20, help="circuit: most gates")
     et.add_argument("--layers", type=positive_int("--layers"), default=2, help="autognn: GNN layers")
+    # autognn: the search's --heads/--hidden/--output-activation, so that the search accepts the encoder
+    add_autognn_space_options(et, prefix="space-")
     et.add_argument(
         "--samples",
         type=positive_int("--samples"),
@@ -64,7 +74,8 @@ def _space(args: argparse.Namespace, name: str) -> tuple[Any, Any, str]:
         return CircuitSpace(args.qubits, args.max_gates), None, "objective"
     from qgnas.graph.autognn_space import AutoGNNSpace
 
-    return AutoGNNSpace(args.layers), None, "objective"
+    space = AutoGNNSpace(args.layers, autognn_space_choices(args, "space-"), args.output_activation)
+    return space, None, "objective"
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
@@ -77,6 +88,12 @@ def cmd_encode(args: argparse.Namespace) -> int:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.beta is not None and not args.beta >= 0:
         raise UsageError(f"--beta must be a number >= 0, got {args.beta}")
+    restricted = [
+        f for f in ("space_heads", "space_hidden", "output_activation") if getattr(args, f) is not None
+    ]
+    if restricted and name != "autognn":
+        flags = ", ".join("--" + f.replace("_", "-") for f in restricted)
+        raise UsageError(f"{flags} restrict the autognn space only, not --space {args.space!r}")
     out = check_out_dir(args.out)
     try:
         space, objective, label = _space(args, name)

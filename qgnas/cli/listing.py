@@ -13,10 +13,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from qgnas.graph.nas_bench_graph import DATASETS
-    from qgnas.graph.pipeline import GNN_SEARCHERS, SEARCHER_ALIASES
-    from qgnas.searchers import SEARCHERS
+    from qgnas.graph.pipeline import GNN_SEARCHERS
+    from qgnas.searchers import SEARCHERS, resolve_searcher
 
-    aliases = {target: [a for a, t in SEARCHER_ALIASES.items() if t == target] for target in SEARCHERS}
+    # The registry keeps no spelling of its aliases, only what each resolves to; the aliases worth
+    # showing are the other names `search gnn` offers (graphnas), each shown beside its searcher.
+    aliases = {
+        target: [n for n in GNN_SEARCHERS if n != target and resolve_searcher(n) == target]
+        for target in SEARCHERS
+    }
     named = [name + (f" (or {', '.join(aliases[name])})" if aliases[name] else "") for name in SEARCHERS]
     print("benchmark tasks:", ", ".join(BENCH_TASKS))
     print("nas-bench-graph datasets:", ", ".join(DATASETS))

@@ -6,7 +6,17 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import Parser, UsageError, add_data_root, check_out_dir, positive_float, positive_int
+from .common import (
+    Parser,
+    UsageError,
+    add_autognn_space_options,
+    add_data_root,
+    autognn_space_choices,
+    check_out_dir,
+    latent_options,
+    positive_float,
+    positive_int,
+)
 from .gnn import gnn_errors
 
 
@@ -20,7 +30,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sg.add_argument(
         "--searcher",
         default="autognn",
-        help=f"one of {', '.join(GNN_SEARCHERS)} (graphnas and reinforce: GraphNAS's REINFORCE LSTM controller)",
+        help=f"one of {', '.join(GNN_SEARCHERS)} (graphnas and reinforce: GraphNAS's REINFORCE LSTM "
+        "controller; gae-bo and gae-rl: latent-space BO and REINFORCE, with --encoder)",
     )
     sg.add_argument(
         "--budget", type=positive_int("--budget"), default=50, help="distinct architectures trained"
@@ -43,20 +54,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="architectures trained at once, one process and core each (not with --sharing; a resumed "
         "search keeps its number)",
     )
+    sg.add_argument(
+        "--encoder",
+        default=None,
+        metavar="DIR",
+        help="gae-bo, gae-rl: encoder of the searched space (qgnas encode train --space autognn, with the "
+        "same --heads, --hidden and --output-activation); default: train one into OUT/encoder first "
+        "(seed 0), or reuse the one there",
+    )
     _add_space_options(sg)
     _add_protocol_options(sg)
 
 
 def _add_space_options(sg: argparse.ArgumentParser) -> None:
-    sg.add_argument("--heads", default=None, help="restrict the heads choices, e.g. 1,2,4,8")
-    sg.add_argument("--hidden", default=None, help="restrict the hidden-units choices, e.g. 4,8,16,32,64")
-    sg.add_argument(
-        "--output-activation",
-        default=None,
-        metavar="NAME",
-        help="fix the last layer's activation instead of searching it, e.g. linear (no activation on "
-        "the logits; departs from the published space)",
-    )
+    add_autognn_space_options(sg)
     sg.add_argument(
         "--init",
         type=positive_int("--init"),
@@ -93,20 +104,6 @@ def _add_protocol_options(sg: argparse.ArgumentParser) -> None:
     )
 
 
-def _space_choices(args: argparse.Namespace) -> dict[str, tuple[int, ...]]:
-    """``--heads 1,2,4 --hidden 8,16`` -> Auto-GNN space restrictions (validated by the space)."""
-    out = {}
-    for field in ("heads", "hidden"):
-        text = getattr(args, field)
-        if text is None:
-            continue
-        try:
-            out[field] = tuple(int(v) for v in text.split(","))
-        except ValueError:
-            raise UsageError(f"--{field} expects comma-separated integers, got {text!r}") from None
-    return out
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     from qgnas.graph.pipeline import GNN_SEARCHERS, search_gnn, search_log_name
 
@@ -114,7 +111,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown searcher {args.searcher!r}; allowed: {', '.join(GNN_SEARCHERS)}")
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
-    check_out_dir(args.out)
+    out = check_out_dir(args.out)
+    choices = autognn_space_choices(args)
+    encoder = _encoder(args, choices, out)
     try:
         report = search_gnn(
             args.dataset,
@@ -129,7 +128,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             layers=args.layers,
             device=args.device,
             seconds=args.seconds,
-            choices=_space_choices(args),
+            choices=choices,
             repeats=args.repeats,
             init=args.init,
             selection=args.selection,
@@ -137,6 +136,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             start=args.start,
             workers=args.workers,
             output_activation=args.output_activation,
+            encoder=encoder,
         )
     except FileExistsError:  # the Runner refuses to overwrite a logged search
         log = search_log_name(args.searcher, args.seed) + ".jsonl"
@@ -148,3 +148,19 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise UsageError(str(exc).splitlines()[0]) from None
     print(json.dumps(report, indent=2))
     return 0
+
+
+def _encoder(args: argparse.Namespace, choices: dict, out) -> str | None:
+    """``--encoder``, or for a latent searcher without one the encoder trained into ``OUT/encoder`` (as
+    ``qgnas bench`` does); None for the other searchers."""
+    from qgnas.graph.autognn_space import AutoGNNSpace
+    from qgnas.graph.pipeline import resolve_gnn_searcher
+
+    try:
+        # the search's own space: an encoder of another restriction would be refused by the search
+        space = AutoGNNSpace(args.layers, choices, args.output_activation)
+        searcher = resolve_gnn_searcher(args.searcher)
+    except ValueError as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    options = latent_options([searcher], args.encoder, space, out, quiet=False)
+    return options.get(searcher, {}).get("encoder")

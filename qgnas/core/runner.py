@@ -249,6 +249,57 @@ class Runner:
 
     def run(self, resume: bool = False) -> RunOutcome:
         use_default_threads()  # one torch thread unless QGNAS_THREADS says otherwise (core.threads: why)
+        logged = self._existing_log(resume)
+        searcher = self.searcher_factory(self.space, seed_streams(self.seed)["searcher"])
+        self._write_meta("running", len(logged))
+        offset = search_seconds(logged)
+        start = time.perf_counter()
+
+        def elapsed() -> float:
+            """Wall seconds since the run began, across resumes."""
+            return offset + time.perf_counter() - start
+
+        cache: dict[str, Result] = {}
+        records: list[Record] = []
+        status, repeats = "complete", 0
+        bar = _ProgressBar(self.budget, len(logged), self.name, self.progress, logged)
+        pool = EvaluationPool(self.evaluator, self.workers)
+        with pool, open(self.log_path, "a", encoding="utf-8") as log, bar:
+            while len(records) < self.budget:
+                replaying = len(records) < len(logged)
+                if not replaying and self.seconds is not None and elapsed() >= self.seconds:
+                    status = "timeout"
+                    break
+                asked, new, stop, repeats = self._ask_batch(
+                    searcher, cache, min(self.workers, self.budget - len(records)), repeats
+                )
+                if replaying and stop == "stalled":
+                    raise ResumeMismatch(f"{self.log_path}: replay stalled on cached proposals")
+                base = len(records)  # the batch's first index
+                results = self._replayed(logged, records, new)
+                todo = [
+                    (base + i, key, arch) for i, (key, arch) in enumerate(new.items()) if key not in results
+                ]
+                for i, result in pool.evaluate([arch for _, _, arch in todo]):
+                    index, key, arch = todo[i]
+                    results[key] = result
+                    record = Record(index, key, self.space.to_json(arch), result, elapsed())
+                    append_jsonl(log, record.to_json(), sync=True)
+                    records.append(record)
+                    bar.evaluated(result)
+                records[base:] = sorted(records[base:], key=lambda r: r.index)
+                for arch, key in asked:  # in ask order, whatever order the evaluations finished in
+                    cache[key] = results[key]
+                    searcher.tell(arch, results[key])
+                if stop is not None:
+                    status = stop
+                    break
+        meta = self._write_meta(status, len(records))
+        return RunOutcome(records, status, self.log_path, len(logged), meta)
+
+    def _existing_log(self, resume: bool) -> list[Record]:
+        """The records to replay: the log's when resuming (a torn last line cut off), else none, an
+        existing log with evaluations being an error and one without any being removed."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
         logged = read_log(self.log_path, repair=resume)
         if logged and not resume:
@@ -260,73 +311,52 @@ class Runner:
             self._check_workers()
         elif self.log_path.exists():
             self.log_path.unlink()  # an empty or torn-only log from a run that never evaluated
+        return logged
 
-        streams = seed_streams(self.seed)
-        searcher = self.searcher_factory(self.space, streams["searcher"])
-        cache: dict[str, Result] = {}
-        records: list[Record] = []
-        resumed_from = len(logged)
-        self._write_meta("running", resumed_from)
-        offset = search_seconds(logged)
-        start = time.perf_counter()
-        status = "complete"
-        best = max((r.result.objective for r in logged), default=-float("inf"))
-        repeats = 0
+    def _replayed(
+        self, logged: list[Record], records: list[Record], new: dict[str, Any]
+    ) -> dict[str, Result]:
+        """The logged results of the batch ``new`` (key -> architecture) that the log holds, appended to
+        ``records``: replaying them costs no evaluation. A batch the log holds only part of (killed
+        mid-batch) gets the rest evaluated; a proposal the log does not hold at its place is a
+        ResumeMismatch."""
+        results: dict[str, Result] = {}
+        for expected in logged[len(records) : len(records) + len(new)]:
+            if expected.key not in new:
+                raise ResumeMismatch(
+                    f"{self.log_path}: evaluation {len(records)} was {expected.key!r} in the log but "
+                    f"the replayed searcher proposed {sorted(new)!r}; the code, seed or options "
+                    "differ from the logged run"
+                )
+            results[expected.key] = expected.result
+            records.append(expected)
+        return results
+
+
+class _ProgressBar:
+    """The run's progress bar (shown when ``progress`` and stderr is a terminal), with the best objective
+    so far."""
+
+    def __init__(self, total: int, initial: int, name: str, progress: bool, logged: list[Record]):
         from tqdm.auto import tqdm
 
-        bar = tqdm(
-            total=self.budget,
-            initial=resumed_from,
-            desc=self.name,
-            disable=not (self.progress and sys.stderr.isatty()),
+        self.best = max((r.result.objective for r in logged), default=-float("inf"))
+        self.bar = tqdm(
+            total=total,
+            initial=initial,
+            desc=name,
+            disable=not (progress and sys.stderr.isatty()),
             leave=False,
         )
-        pool = EvaluationPool(self.evaluator, self.workers)
-        with pool, open(self.log_path, "a", encoding="utf-8") as log, bar:
-            while len(records) < self.budget:
-                # Replay what the log holds (same proposals, logged results, no evaluation); a batch
-                # the log holds only part of (killed mid-batch) evaluates the rest.
-                replaying = len(records) < len(logged)
-                if not replaying and self.seconds is not None:
-                    if offset + time.perf_counter() - start >= self.seconds:
-                        status = "timeout"
-                        break
-                asked, new, stop, repeats = self._ask_batch(
-                    searcher, cache, min(self.workers, self.budget - len(records)), repeats
-                )
-                if replaying and stop == "stalled":
-                    raise ResumeMismatch(f"{self.log_path}: replay stalled on cached proposals")
-                results: dict[str, Result] = {}
-                for expected in logged[len(records) : len(records) + len(new)]:
-                    if expected.key not in new:
-                        raise ResumeMismatch(
-                            f"{self.log_path}: evaluation {len(records)} was {expected.key!r} in the log but "
-                            f"the replayed searcher proposed {sorted(new)!r}; the code, seed or options "
-                            "differ from the logged run"
-                        )
-                    results[expected.key] = expected.result
-                    records.append(expected)
-                base = len(records) - len(results)  # the batch's first index
-                todo = [
-                    (base + i, key, arch) for i, (key, arch) in enumerate(new.items()) if key not in results
-                ]
-                for i, result in pool.evaluate([arch for _, _, arch in todo]):
-                    index, key, arch = todo[i]
-                    results[key] = result
-                    elapsed = offset + time.perf_counter() - start
-                    record = Record(index, key, self.space.to_json(arch), result, elapsed)
-                    append_jsonl(log, record.to_json(), sync=True)
-                    records.append(record)
-                    bar.update(1)
-                    if result.objective > best:
-                        best = result.objective
-                        bar.set_postfix(best=f"{best:.4g}", refresh=False)
-                records[base:] = sorted(records[base:], key=lambda r: r.index)
-                for arch, key in asked:  # in ask order, whatever order the evaluations finished in
-                    cache[key] = results[key]
-                    searcher.tell(arch, results[key])
-                if stop is not None:
-                    status = stop
-                    break
-        meta = self._write_meta(status, len(records))
-        return RunOutcome(records, status, self.log_path, resumed_from, meta)
+
+    def evaluated(self, result: Result) -> None:
+        self.bar.update(1)
+        if result.objective > self.best:
+            self.best = result.objective
+            self.bar.set_postfix(best=f"{self.best:.4g}", refresh=False)
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.close()

@@ -21,7 +21,6 @@ Protocol:
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
@@ -34,9 +33,14 @@ from typing import Any
 
 import numpy as np
 
+from qgnas.core.io import append_jsonl, read_jsonl
+from qgnas.core.registry import Registry
+
 from .autognn_space import GNNArch
 
 DEFAULT_TRAINING: dict[str, float] = {"lr": 0.005, "weight_decay": 5e-4, "dropout": 0.6}
+#: the training settings a schedule may set, each with its default
+TRAINING_SETTINGS: Registry[float] = Registry("training setting", DEFAULT_TRAINING)
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,9 @@ def check_training(training: Any) -> dict[str, float]:
     naming the bad entry otherwise (lr > 0, weight decay >= 0, dropout in [0, 1))."""
     if not isinstance(training, dict):
         raise ValueError(f"training must be a mapping with keys lr, weight_decay, dropout; got {training!r}")
-    unknown = sorted(set(training) - set(DEFAULT_TRAINING))
-    if unknown:
-        raise ValueError(f"unknown training setting(s) {unknown}; allowed: lr, weight_decay, dropout")
+    names = [TRAINING_SETTINGS.resolve(key) for key in training]  # every name checked before any value
     out = {**DEFAULT_TRAINING}
-    for name, value in training.items():
+    for name, value in zip(names, training.values(), strict=True):
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ValueError(f"training {name}={value!r} is not a finite number")
         out[name] = float(value)
@@ -110,6 +112,33 @@ def _as_point(training: dict[str, float]) -> list[float]:
     return [float(training[r.name]) for r in HYPER_RANGES]
 
 
+class _Proposals:
+    """The optimiser's asks and tells: trial 0 is the default schedule, later trials skopt's proposals.
+
+    skopt minimises, so a trial is told minus its mean validation accuracy; a failed trial is told the
+    worst mean validation accuracy seen so far (0 before any), which steers away without being fatal.
+    """
+
+    def __init__(self, seed: int, n_initial: int):
+        self.opt = _optimizer(seed, n_initial)
+        self.worst: float | None = None
+
+    def propose(self, i: int) -> list[float]:
+        if i == 0:
+            return _as_point(DEFAULT_TRAINING)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # skopt notes when a proposal repeats an earlier point
+            return [float(v) for v in self.opt.ask()]
+
+    def tell(self, point: list[float], row: dict[str, Any]) -> None:
+        if row["status"] == "ok":
+            self.worst = row["valid_mean"] if self.worst is None else min(self.worst, row["valid_mean"])
+            value = -row["valid_mean"]
+        else:
+            value = -(self.worst if self.worst is not None else 0.0)
+        self.opt.tell(point, value)
+
+
 def tune_training(
     arch: GNNArch,
     data: Any,
@@ -143,10 +172,7 @@ def tune_training(
         ``test_std`` (%), ``default`` (trial 0's figures), ``trials`` (every logged row) and
         ``seconds`` (training time of all trials).
     """
-    from qgnas.core.bench import mean_std
-    from qgnas.core.runner import ResumeMismatch, read_jsonl
-
-    from .trainer import train_node_classifier
+    from tqdm.auto import tqdm
 
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ValueError(f"trials must be a positive integer, got {trials!r}")
@@ -156,105 +182,114 @@ def tune_training(
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     done = read_jsonl(log_path, repair=True)
-    opt = _optimizer(seed, n_initial)
-    worst: float | None = None
+    proposals = _Proposals(seed, n_initial)
+    _replay(proposals, done, log_path, seeds, seed)
+    fixed = dict(
+        epochs=epochs, patience=patience, device=device, selection=selection, value_dropout=value_dropout
+    )
+    todo = range(len(done), trials)
+    bar = tqdm(todo, desc="tune", unit="trial", disable=not (progress and sys.stderr.isatty()))
+    with log_path.open("a", encoding="utf-8") as fh:
+        for i in bar:
+            point = proposals.propose(i)
+            row = _trial(arch, data, i, _as_training(point), seeds, seed, fixed)
+            append_jsonl(fh, row)
+            proposals.tell(point, row)
+            done.append(row)
+            if row["status"] == "ok":
+                bar.set_postfix(valid=f"{row['valid_mean']:.2f}")
+    return _summary(done[:trials], seeds, log_path)
 
-    def objective(row: dict[str, Any]) -> float:
-        """skopt minimises: minus the mean validation accuracy; failures get the worst seen."""
-        nonlocal worst
-        if row["status"] == "ok":
-            worst = row["valid_mean"] if worst is None else min(worst, row["valid_mean"])
-            return -row["valid_mean"]
-        return -(worst if worst is not None else 0.0)
 
-    def propose(i: int) -> list[float]:
-        if i == 0:
-            return _as_point(DEFAULT_TRAINING)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # skopt notes when a proposal repeats an earlier point
-            return [float(v) for v in opt.ask()]
+def _replay(
+    proposals: _Proposals, done: list[dict[str, Any]], log_path: Path, seeds: list[int], seed: int
+) -> None:
+    """Tell the optimiser the logged trials, checking that it proposes them again (same asks, same tells),
+    so that the next proposals are those of an uninterrupted run."""
+    from qgnas.core.runner import ResumeMismatch
 
-    for i, row in enumerate(done):  # replay: same asks, same tells
+    for i, row in enumerate(done):
         if row.get("seeds") != seeds or row.get("tuning_seed") != seed:
             raise ResumeMismatch(
                 f"{log_path} was written with seeds {row.get('seeds')} and tuning seed "
                 f"{row.get('tuning_seed')}, not {seeds} and {seed}; use another log or the same settings"
             )
-        point = propose(i)
+        point = proposals.propose(i)
         if not np.allclose(point, _as_point(row["training"]), rtol=1e-12, atol=0):
             raise ResumeMismatch(
                 f"{log_path}: trial {i} was {row['training']}, replay proposes {_as_training(point)}"
             )
-        opt.tell(point, objective(row))
+        proposals.tell(point, row)
 
-    from tqdm.auto import tqdm
 
-    todo = range(len(done), trials)
-    bar = tqdm(todo, desc="tune", unit="trial", disable=not (progress and sys.stderr.isatty()))
-    with log_path.open("a") as fh:
-        for i in bar:
-            point = propose(i)
-            training = _as_training(point)
-            row: dict[str, Any] = {"trial": i, "training": training, "seeds": seeds, "tuning_seed": seed}
-            start = time.perf_counter()
-            try:
-                runs = [
-                    train_node_classifier(
-                        arch,
-                        data,
-                        epochs=epochs,
-                        patience=patience,
-                        seed=s,
-                        device=device,
-                        selection=selection,
-                        value_dropout=value_dropout,
-                        **training,
-                    )
-                    for s in seeds
-                ]
-                val = np.array([100.0 * r.val_acc for r in runs])
-                test = np.array([100.0 * r.test_acc for r in runs])
-                row.update(
-                    status="ok",
-                    valid=val.tolist(),
-                    test=test.tolist(),
-                    valid_mean=float(val.mean()),
-                    test_mean=float(test.mean()),
-                )
-            except Exception as exc:  # a failed training is recorded, not fatal
-                row.update(status="failed", message=f"{type(exc).__name__}: {exc}")
-            row["seconds"] = time.perf_counter() - start
-            fh.write(json.dumps(row) + "\n")
-            fh.flush()
-            opt.tell(point, objective(row))
-            done.append(row)
-            if row["status"] == "ok":
-                bar.set_postfix(valid=f"{row['valid_mean']:.2f}")
+def _trial(
+    arch: GNNArch,
+    data: Any,
+    i: int,
+    training: dict[str, float],
+    seeds: list[int],
+    seed: int,
+    fixed: dict[str, Any],
+) -> dict[str, Any]:
+    """Train ``arch`` with ``training`` once per seed: the trial's log row (accuracies in %), with
+    ``status`` "failed" and the error's message when a training raises."""
+    from .trainer import train_node_classifier
 
-    ok = [r for r in done[:trials] if r["status"] == "ok"]
-    if not ok:
-        raise RuntimeError(f"every tuning trial failed; see {log_path}")
-    best = max(ok, key=lambda r: (r["valid_mean"], -r["trial"]))  # the earlier trial on ties
+    row: dict[str, Any] = {"trial": i, "training": training, "seeds": seeds, "tuning_seed": seed}
+    start = time.perf_counter()
+    try:
+        runs = [train_node_classifier(arch, data, seed=s, **fixed, **training) for s in seeds]
+        val = np.array([100.0 * r.val_acc for r in runs])
+        test = np.array([100.0 * r.test_acc for r in runs])
+        row.update(
+            status="ok",
+            valid=val.tolist(),
+            test=test.tolist(),
+            valid_mean=float(val.mean()),
+            test_mean=float(test.mean()),
+        )
+    except Exception as exc:  # a failed training is recorded, not fatal
+        row.update(status="failed", message=f"{type(exc).__name__}: {exc}")
+    row["seconds"] = time.perf_counter() - start
+    return row
 
-    def figures(row: dict[str, Any]) -> dict[str, Any]:
-        (vm, vs), (tm, ts) = mean_std(row["valid"]), mean_std(row["test"])
-        return {
-            "training": row["training"],
-            "trial": row["trial"],
-            "valid_mean": vm,
-            "valid_std": vs,
-            "test_mean": tm,
-            "test_std": ts,
-        }
 
-    default = done[0] if done and done[0]["status"] == "ok" else None
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    from qgnas.core.bench import mean_std
+
+    (vm, vs), (tm, ts) = mean_std(row["valid"]), mean_std(row["test"])
     return {
-        **figures(best),
-        "default": figures(default) if default else None,
-        "seeds": seeds,
-        "trials": done[:trials],
-        "seconds": float(sum(r["seconds"] for r in done[:trials])),
+        "training": row["training"],
+        "trial": row["trial"],
+        "valid_mean": vm,
+        "valid_std": vs,
+        "test_mean": tm,
+        "test_std": ts,
     }
 
 
-__all__ = ["DEFAULT_TRAINING", "HYPER_RANGES", "HyperRange", "check_training", "tune_training"]
+def _summary(rows: list[dict[str, Any]], seeds: list[int], log_path: Path) -> dict[str, Any]:
+    """What :func:`tune_training` returns for its trials ``rows``: the best by mean validation accuracy
+    (the earlier trial on ties) and the default schedule's figures."""
+    ok = [r for r in rows if r["status"] == "ok"]
+    if not ok:
+        raise RuntimeError(f"every tuning trial failed; see {log_path}")
+    best = max(ok, key=lambda r: (r["valid_mean"], -r["trial"]))
+    default = rows[0] if rows and rows[0]["status"] == "ok" else None
+    return {
+        **_figures(best),
+        "default": _figures(default) if default else None,
+        "seeds": seeds,
+        "trials": rows,
+        "seconds": float(sum(r["seconds"] for r in rows)),
+    }
+
+
+__all__ = [
+    "DEFAULT_TRAINING",
+    "HYPER_RANGES",
+    "TRAINING_SETTINGS",
+    "HyperRange",
+    "check_training",
+    "tune_training",
+]

@@ -13,56 +13,66 @@ from typing import Any
 
 import numpy as np
 
+from qgnas.core.registry import Registry, UnknownName
+
 #: Chemical accuracy in Hartree (1.6 mHa), the success criterion of CRLQAS.
 CHEMICAL_ACCURACY = 1.6e-3
-#: Optimiser names the environment accepts (``adam_spsa_3stage`` is Adam-SPSA with ``stages=3``).
-OPTIMIZERS: tuple[str, ...] = ("cobyla", "adam_spsa", "adam_spsa_3stage", "spsa", "adam")
+#: optimizer name -> (:func:`~qgnas.quantum.optimizers.minimize` method, its default options);
+#: ``adam_spsa_3stage`` is Adam-SPSA with ``stages=3``, and COBYLA stops after 100 evaluations
+OPTIMIZERS: Registry[tuple[str, dict[str, Any]]] = Registry(
+    "optimizer",
+    {
+        "cobyla": ("cobyla", {"maxiter": 100}),
+        "adam_spsa": ("adam_spsa", {}),
+        "adam_spsa_3stage": ("adam_spsa", {"stages": 3}),
+        "spsa": ("spsa", {}),
+        "adam": ("adam", {}),
+    },
+)
 
 
 def optimizer_settings(
     optimizer: str = "cobyla", options: dict[str, Any] | None = None, shots: int | None = None
 ) -> tuple[str, dict[str, Any]]:
-    """(``minimize`` method, options) for an optimiser name, resolved as ``QuantumArchSearch-v0`` does:
-    COBYLA defaults to ``maxiter=100`` and ``adam_spsa_3stage`` is Adam-SPSA with ``stages=3`` (which
-    needs ``shots``). Raises ValueError naming the bad name and the allowed ones."""
-    from .optimizers import resolve_method
-
-    name = str(optimizer).strip().lower().replace("-", "_")
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; allowed: {', '.join(OPTIMIZERS)}")
+    """(``minimize`` method, options) for an optimiser name of :data:`OPTIMIZERS`, the options given
+    overriding its defaults, as ``QuantumArchSearch-v0`` resolves them. ``adam_spsa_3stage`` needs
+    ``shots``. Raises ValueError naming the bad name and the allowed ones."""
+    name = OPTIMIZERS.resolve(str(optimizer).strip())
     if name == "adam_spsa_3stage" and shots is None:
         raise ValueError(
             "optimizer 'adam_spsa_3stage' needs shots=N (its stages use N/100, N/10 and N shots)"
         )
-    method = resolve_method("adam_spsa" if name == "adam_spsa_3stage" else name)
-    defaults: dict[str, Any] = {"cobyla": {"maxiter": 100}, "adam_spsa_3stage": {"stages": 3}}.get(name, {})
+    method, defaults = OPTIMIZERS[name]
     return method, {**defaults, **(options or {})}
 
 
+#: what a user may write for no noise at all: the names of the ``"none"`` noise preset, or nothing
 NOISELESS_NAMES = ("none", "noiseless", "null", "off", "")
 
 
 def noise_model(noise: Any, n_qubits: int) -> Any:
     """A :class:`~qgnas.quantum.noise.NoiseModel` (or None for noiseless) from what a user may write:
-    None / ``"none"`` / ``"noiseless"``; ``"depolarizing"``; a device name such as ``"fake_mumbai"``
-    (its calibration on circuit qubits ``0..n_qubits-1``); a config mapping (``NoiseModel.from_config``),
-    where a ``device`` entry without ``n_qubits``/``qubits`` gets ``n_qubits`` filled in."""
-    from .noise import NoiseModel
+    None or a name of :data:`NOISELESS_NAMES`; a noise preset (``"depolarizing"``); a device name such as
+    ``"fake_mumbai"`` (its calibration on circuit qubits ``0..n_qubits-1``); a config mapping
+    (``NoiseModel.from_config``), where a ``device`` entry without ``n_qubits``/``qubits`` gets
+    ``n_qubits`` filled in."""
+    from .noise import NOISE_PRESETS, NoiseModel
 
     if noise is None or isinstance(noise, NoiseModel):
         return noise
     if isinstance(noise, str):
-        key = noise.strip().lower()
-        if key in NOISELESS_NAMES:
-            return None
-        if key == "depolarizing":
-            return NoiseModel.from_config(key)
-        if key.startswith("fake") or key in ("mumbai",):
-            return NoiseModel.from_config({"device": noise.strip(), "n_qubits": n_qubits})
-        raise ValueError(
-            f"unknown noise {noise!r}; allowed: none, depolarizing, a device such as fake_mumbai, "
-            "or a noise config mapping (NoiseModel.from_config)"
-        )
+        key = noise.strip()
+        if key.lower().startswith("fake") or key.lower() == "mumbai":
+            return NoiseModel.from_config({"device": key, "n_qubits": n_qubits})
+        if key not in NOISE_PRESETS:
+            if not key:
+                return None
+            raise UnknownName(
+                f"unknown noise {noise!r}; allowed: {', '.join(NOISE_PRESETS)}, a device such as "
+                "fake_mumbai, or a noise config mapping (NoiseModel.from_config)"
+            )
+        preset = NOISE_PRESETS.resolve(key)
+        return None if preset == "none" else NoiseModel.from_config(preset)
     if isinstance(noise, dict):
         cfg = dict(noise)
         if "device" in cfg and "n_qubits" not in cfg and "qubits" not in cfg:

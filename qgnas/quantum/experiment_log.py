@@ -34,7 +34,14 @@ from typing import IO, Any
 import numpy as np
 
 from qgnas.core import Record, Result
-from qgnas.core.io import append_jsonl, atomic_write_json, atomic_write_text, read_jsonl, write_jsonl
+from qgnas.core.io import (
+    append_jsonl,
+    atomic_write,
+    atomic_write_json,
+    atomic_write_text,
+    read_jsonl,
+    write_jsonl,
+)
 
 #: The environment a CRLQAS run trains in; its constructor's defaults fill what a config leaves out.
 ENV_ID = "qgnas/QuantumArchSearch-v0"
@@ -153,14 +160,17 @@ def write_best_circuit(run_dir: Path, info: dict[str, Any]) -> None:
         print(f"crlqas: could not draw the circuit ({exc}); QASM and JSON written", file=sys.stderr)
 
 
+def read_best_circuit(run_dir: Path) -> dict[str, Any]:
+    """The ``best_circuit.json`` record (circuit, params, errors), or {} before one is written."""
+    path = Path(run_dir) / f"{BEST_CIRCUIT_STEM}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def save_checkpoint(run_dir: Path, blob: dict[str, Any]) -> None:
     """``checkpoint.pt``, replaced atomically (a kill mid-save keeps the previous one)."""
     import torch
 
-    path = Path(run_dir) / CHECKPOINT_FILE
-    tmp = path.with_suffix(".tmp")
-    torch.save(blob, tmp)
-    tmp.replace(path)
+    atomic_write(Path(run_dir) / CHECKPOINT_FILE, lambda fh: torch.save(blob, fh))
 
 
 def load_checkpoint(run_dir: Path) -> dict[str, Any] | None:

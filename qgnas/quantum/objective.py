@@ -12,15 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from qgnas.quantum.noise.shots import SHOT_NOISE_MODES
+
 __all__ = ["SHOT_NOISE", "EnergyObjective"]
 
-#: accepted ``shot_noise`` names -> the mode name of :func:`qgnas.quantum.noise.apply_shot_noise`
-SHOT_NOISE: dict[str, str] = {
-    "gaussian": "gaussian",
-    "multinomial": "exact",
-    "binomial": "exact",
-    "exact": "exact",
-}
+#: the accepted ``shot_noise`` names: ``SHOT_NOISE.resolve(name)`` is the mode that
+#: :func:`qgnas.quantum.noise.apply_shot_noise` draws (``"multinomial"`` is ``"exact"``)
+SHOT_NOISE = SHOT_NOISE_MODES
 
 
 class EnergyObjective:
@@ -71,11 +69,8 @@ class EnergyObjective:
         if shot_noise is None:
             model_mode = getattr(noise, "shot_noise", None)
             shot_noise = model_mode if (model_shots is not None and model_mode) else "gaussian"
-        key = str(shot_noise).lower()
-        if key not in SHOT_NOISE:
-            raise ValueError(f"shot_noise {shot_noise!r} is not allowed; choose one of {sorted(SHOT_NOISE)}")
-        self.shot_noise = key
-        self._mode = SHOT_NOISE[key]
+        self._mode = SHOT_NOISE.resolve(str(shot_noise))
+        self.shot_noise = str(shot_noise).lower()
         if rng is None or isinstance(rng, np.random.Generator):
             self.rng = rng
         elif isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:

@@ -31,15 +31,17 @@ diagonal in the tapered basis; see :func:`qgnas.quantum.molecules.molecule`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from qgnas.core.registry import Registry
 from qgnas.quantum.hamiltonian import Hamiltonian
 
 __all__ = [
+    "SPIN_ORDERS",
     "Tapering",
     "number_parity_symmetries",
     "ordered_symmetry_generators",
@@ -47,6 +49,12 @@ __all__ = [
     "taper",
     "tapering_for",
 ]
+
+#: spin-orbital order -> whether mode ``q`` of ``n_modes`` is an alpha spin orbital
+SPIN_ORDERS: Registry[Callable[[int, int], bool]] = Registry(
+    "spin-orbital order",
+    {"interleaved": lambda q, n_modes: q % 2 == 0, "blocked": lambda q, n_modes: q < n_modes // 2},
+)
 
 # Tapered coefficients below this (absolute, Hartree) are round-off of cancelling terms and dropped.
 _DROP_ATOL = 1e-13
@@ -153,14 +161,11 @@ def symmetry_generators(ham: Hamiltonian) -> list[str]:
 def number_parity_symmetries(n_modes: int, order: str = "interleaved") -> list[str]:
     """Jordan-Wigner images of ``(-1)^N`` and ``(-1)^N_alpha`` (Z on all modes, Z on alpha modes).
 
-    ``order``: ``"interleaved"`` (alpha0, beta0, alpha1, ...; PennyLane's) or ``"blocked"``.
+    ``order``: a name of :data:`SPIN_ORDERS`, ``"interleaved"`` (alpha0, beta0, alpha1, ...;
+    PennyLane's) or ``"blocked"`` (all alpha, then all beta).
     """
-    if order == "interleaved":
-        alpha = [q % 2 == 0 for q in range(n_modes)]
-    elif order == "blocked":
-        alpha = [q < n_modes // 2 for q in range(n_modes)]
-    else:
-        raise ValueError(f"unknown spin-orbital order {order!r}; allowed: 'interleaved', 'blocked'")
+    is_alpha = SPIN_ORDERS[order]
+    alpha = [is_alpha(q, n_modes) for q in range(n_modes)]
     return ["Z" * n_modes, "".join("Z" if a else "I" for a in alpha)]
 
 

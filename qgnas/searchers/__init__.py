@@ -20,13 +20,17 @@ SEARCHERS.register(
     "qgnas.searchers.evolution:RegularizedEvolution",
     aliases=["re", "regularized-evolution", "aging-evolution"],
 )
-SEARCHERS.register("reinforce", "qgnas.searchers.reinforce:ReinforceSearcher", aliases=["rl"])
+# graphnas: GraphNAS's controller is this REINFORCE LSTM searcher, and the GNN literature names it so
+SEARCHERS.register("reinforce", "qgnas.searchers.reinforce:ReinforceSearcher", aliases=["rl", "graphnas"])
 SEARCHERS.register("bo", "qgnas.searchers.bayesopt:BayesOptSearcher", aliases=["bayesopt", "bayesian"])
 SEARCHERS.register("autognn", "qgnas.searchers.autognn:AutoGNNSearcher")
 SEARCHERS.register("gae-bo", "qgnas.searchers.latent:LatentBO", aliases=["latent-bo"])
 SEARCHERS.register(
     "gae-rl", "qgnas.searchers.latent:LatentReinforce", aliases=["latent-rl", "latent-reinforce"]
 )
+
+#: Searchers that propose in an encoder's latent space and need an encoder of the search space.
+LATENT_SEARCHERS: tuple[str, ...] = ("gae-bo", "gae-rl")
 
 
 def resolve_searcher(name: str) -> str:
@@ -43,4 +47,4 @@ def make_searcher(name: str, space: SearchSpace, rng: np.random.Generator, **opt
     return searcher_class(name)(space, rng, **options)
 
 
-__all__ = ["SEARCHERS", "make_searcher", "resolve_searcher", "searcher_class"]
+__all__ = ["LATENT_SEARCHERS", "SEARCHERS", "make_searcher", "resolve_searcher", "searcher_class"]

@@ -532,3 +532,85 @@ def test_a_second_cli_search_into_the_same_directory_asks_for_resume(tmp_path, p
     assert len(err) == 1 and "already holds this search (graphnas_seed0.jsonl); add --resume" in err[0]
     assert main([*cli, "--budget", "2", "--resume"]) == 0
     assert len(read_log(tmp_path / "graphnas_seed0.jsonl")) == 2
+
+
+@pytest.fixture(scope="module")
+def tiny_autognn_encoder(tmp_path_factory):
+    """An encoder of the small space the latent-searcher tests search (a few seconds of training)."""
+    from qgnas.encoders import train_encoder
+
+    out = tmp_path_factory.mktemp("encoder")
+    train_encoder(
+        AutoGNNSpace(2, {"heads": (1, 2), "hidden": (4, 8)}),
+        samples=100,
+        epochs=1,
+        prior_samples=50,
+        out=out,
+        progress=False,
+    )
+    return out
+
+
+def test_latent_searchers_search_gnn_with_an_encoder_of_the_space_and_resume(
+    tmp_path, planetoid_root, tiny_autognn_encoder
+):
+    import shutil
+
+    small = dict(TINY, data_root=planetoid_root, choices={"heads": (1, 2), "hidden": (4, 8)})
+    with pytest.raises(ValueError, match="a latent searcher needs a trained encoder"):
+        search_gnn("cora", "gae-bo", 2, 0, tmp_path / "none", **small)
+    with pytest.raises(ValueError, match="was trained on space"):  # the published space is another one
+        search_gnn(
+            "cora",
+            "gae-rl",
+            2,
+            0,
+            tmp_path / "other",
+            **dict(small, choices=None),
+            encoder=tiny_autognn_encoder,
+        )
+    with pytest.raises(ValueError, match="encoder applies to the latent searchers"):
+        search_gnn("cora", "autognn", 2, 0, tmp_path / "auto", **small, encoder=tiny_autognn_encoder)
+    assert not list(tmp_path.glob("*/*.jsonl"))  # refused before any log
+    # gae-bo with two workers (the fair protocol's setting); a copy of the run cut after its first batch
+    # (as a kill leaves it) resumes to the same log
+    kw = dict(small, encoder=tiny_autognn_encoder, workers=2)
+    whole = search_gnn("cora", "gae-bo", 4, 1, tmp_path / "whole", **kw)
+    shutil.copytree(tmp_path / "whole", tmp_path / "bo")
+    cut = tmp_path / "bo" / "gae-bo_seed1.jsonl"
+    cut.write_text("".join(cut.read_text().splitlines(keepends=True)[:2]))
+    best = search_gnn("cora", "gae-bo", 4, 1, tmp_path / "bo", resume=True, **kw)
+    log = read_log(cut)
+    assert [r.key for r in log] == [r.key for r in read_log(tmp_path / "whole" / "gae-bo_seed1.jsonl")]
+    assert best["key"] == whole["key"] and best["evaluations"] == 4 and len({r.key for r in log}) == 4
+    meta = json.loads((tmp_path / "bo" / "gae-bo_seed1.meta.json").read_text())
+    assert meta["config"]["encoder"] == str(Path(tiny_autognn_encoder).resolve())
+    rl = search_gnn("cora", "gae-rl", 2, 1, tmp_path / "rl", **dict(small, encoder=tiny_autognn_encoder))
+    assert rl["searcher"] == "gae-rl" and rl["evaluations"] == 2
+
+
+def test_cli_search_gnn_takes_gae_bo_with_an_encoder_or_the_one_in_out(
+    tmp_path, planetoid_root, tiny_autognn_encoder, capsys
+):
+    import shutil
+
+    from qgnas.cli import main
+
+    def search(options: str, out: str) -> int:
+        # options given later win (argparse keeps the last): --heads 1,2,4 below restricts differently
+        small = f"--budget 2 --epochs 2 --heads 1,2 --hidden 4,8 --data-root {planetoid_root}"
+        return main(["search", "gnn", *small.split(), *options.split(), "--out", str(tmp_path / out)])
+
+    encoder = f"--encoder {tiny_autognn_encoder}"
+    assert search(f"--searcher gae-bo {encoder}", "a") == 0
+    assert json.loads(capsys.readouterr().out)["searcher"] == "gae-bo"
+    # without --encoder: the encoder in OUT/encoder (trained there by an earlier run) is used
+    shutil.copytree(tiny_autognn_encoder, tmp_path / "b" / "encoder")
+    assert search("--searcher gae-bo", "b") == 0
+    assert "using the encoder trained earlier in" in capsys.readouterr().err
+    assert len(read_log(tmp_path / "b" / "gae-bo_seed0.jsonl")) == 2
+    # an encoder of another restriction, or one given to a searcher that uses none: one-line errors
+    assert search(f"--searcher gae-bo {encoder} --heads 1,2,4", "c") == 2
+    assert "was trained on space" in capsys.readouterr().err
+    assert search(f"--searcher random {encoder}", "d") == 2
+    assert "--encoder is only used by the latent searchers" in capsys.readouterr().err

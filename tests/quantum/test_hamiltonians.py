@@ -244,7 +244,7 @@ def casci_energy(ham: Hamiltonian) -> float:
     return float(cas.kernel(mo)[0])
 
 
-ACCEPTANCE = [
+PYSCF_REFERENCES = [
     ("H2", 0.7414, 2),
     ("H2", 0.7414, 4),
     ("LiH", 1.2, 4),
@@ -256,7 +256,7 @@ ACCEPTANCE = [
 ]
 
 
-@pytest.mark.parametrize(("name", "bond", "qubits"), ACCEPTANCE)
+@pytest.mark.parametrize(("name", "bond", "qubits"), PYSCF_REFERENCES)
 def test_ground_energy_matches_pyscf(cache, name: str, bond: float, qubits: int) -> None:
     pytest.importorskip("pyscf")
     from qgnas.quantum import molecule
@@ -359,6 +359,7 @@ def test_molecule_rejects_bad_arguments(cache, kwargs, match: str) -> None:
 def test_cache_hit_returns_identical_hamiltonian(tmp_path, monkeypatch) -> None:
     pytest.importorskip("pyscf")
     from qgnas.quantum import molecules
+    from qgnas.quantum.molecules import front
 
     first = molecules.molecule("h2", bond=0.7414, qubits=2, cache_dir=tmp_path)
     files = list(tmp_path.glob("*.json"))
@@ -367,7 +368,7 @@ def test_cache_hit_returns_identical_hamiltonian(tmp_path, monkeypatch) -> None:
     def no_build(*args, **kwargs):
         raise AssertionError("cache miss")
 
-    monkeypatch.setattr(molecules, "_build", no_build)
+    monkeypatch.setattr(front, "build_hamiltonian", no_build)
     again = molecules.molecule("H2", bond=0.7414, qubits=2, mapping="parity", cache_dir=tmp_path)
     assert again.paulis == first.paulis
     np.testing.assert_array_equal(again.coeffs, first.coeffs)

@@ -13,7 +13,7 @@ pytest.importorskip("pyscf")
 pytest.importorskip("pennylane")
 
 from qgnas.quantum import molecules  # noqa: E402
-from qgnas.quantum.molecules import molecule  # noqa: E402
+from qgnas.quantum.molecules import front, molecule  # noqa: E402
 
 from .test_hamiltonians import casci_energy  # noqa: E402
 
@@ -104,7 +104,7 @@ def test_tapered_hamiltonians_are_cached(tmp_path, monkeypatch) -> None:
     def no_build(*args, **kwargs):
         raise AssertionError("cache miss")
 
-    monkeypatch.setattr(molecules, "_build", no_build)
+    monkeypatch.setattr(front, "build_hamiltonian", no_build)
     again = molecule("h2", bond=0.7414, qubits=3, mapping="jw", cache_dir=tmp_path)
     assert again == first and again.ground_energy == first.ground_energy
     assert again.metadata == first.metadata

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from .protocol import PROTOCOL_DEFAULTS, best_record, load_arch_file, training_protocol
 from .report import format_search_summary, format_search_table, search_report
-from .search import GNN_SEARCHERS, SEARCHER_ALIASES, resolve_gnn_searcher, search_gnn, search_log_name
+from .search import GNN_SEARCHERS, LATENT_SEARCHERS, resolve_gnn_searcher, search_gnn, search_log_name
 from .select import format_selection, select_gnn
 from .train import format_train_report, train_gnn
 from .tune import format_tuning, tune_gnn
 
 __all__ = [
     "GNN_SEARCHERS",
+    "LATENT_SEARCHERS",
     "PROTOCOL_DEFAULTS",
-    "SEARCHER_ALIASES",
     "best_record",
     "format_search_summary",
     "format_search_table",

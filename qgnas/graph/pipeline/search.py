@@ -15,23 +15,22 @@ import numpy as np
 
 from qgnas.core import InvalidArchitecture, Runner, Searcher, SearchSpace, search_seconds
 from qgnas.core.io import atomic_write_json
+from qgnas.searchers import LATENT_SEARCHERS
 
 from .protocol import best_record, load_arch_file, training_protocol
 
-#: Names the GNN literature gives to searchers that the registry (``qgnas.searchers``) knows by
-#: another: GraphNAS's controller is the registered REINFORCE LSTM searcher.
-SEARCHER_ALIASES: dict[str, str] = {"graphnas": "reinforce"}
-
-#: The searchers ``qgnas search gnn`` offers (any registered searcher works from Python).
-GNN_SEARCHERS: tuple[str, ...] = ("autognn", "graphnas", "reinforce", "random")
+#: The searchers ``qgnas search gnn`` offers (any registered searcher works from Python). ``graphnas``
+#: is the registry's alias of ``reinforce`` (GraphNAS's controller is that REINFORCE LSTM searcher); it
+#: stays listed because the log file is named as the searcher was given, and logs named so resume.
+GNN_SEARCHERS: tuple[str, ...] = ("autognn", "graphnas", "reinforce", "random", "gae-bo", "gae-rl")
 
 
 def resolve_gnn_searcher(name: str) -> str:
-    """The registered searcher behind ``name``, ``graphnas`` included; ValueError names the allowed."""
+    """The registered searcher behind ``name`` (aliases such as ``graphnas`` included); ValueError
+    names the allowed."""
     from qgnas.searchers import resolve_searcher
 
-    key = name.strip().lower().replace("_", "-")
-    return resolve_searcher(SEARCHER_ALIASES.get(key, key))
+    return resolve_searcher(name.strip())
 
 
 def search_log_name(searcher: str, seed: int) -> str:
@@ -39,8 +38,8 @@ def search_log_name(searcher: str, seed: int) -> str:
     return f"{searcher.strip().lower()}_seed{seed}"
 
 
-def _searcher_factory(name: str, evaluator: Any, sharing: bool, init: int = 1):
-    key = name.strip().lower().replace("_", "-")
+def _searcher_factory(name: str, evaluator: Any, sharing: bool, init: int = 1, encoder: Any = None):
+    key = resolve_gnn_searcher(name)
     if key == "autognn":
         from qgnas.searchers.autognn import AutoGNNSearcher
 
@@ -53,12 +52,26 @@ def _searcher_factory(name: str, evaluator: Any, sharing: bool, init: int = 1):
         raise ValueError(f"init (starting architectures) applies to the autognn searcher only, not {name!r}")
     from qgnas.searchers import make_searcher
 
-    registered = resolve_gnn_searcher(key)
+    options = {} if key not in LATENT_SEARCHERS else {"encoder": encoder}
 
     def make_registered(space: SearchSpace, rng: np.random.Generator) -> Searcher:
-        return make_searcher(registered, space, rng)
+        return make_searcher(key, space, rng, **options)
 
     return make_registered
+
+
+def _checked_encoder(searcher: str, encoder: Any, space: SearchSpace) -> Any:
+    """The latent searchers' encoder loaded and checked against ``space`` (None for the others), so
+    that a missing or mismatched checkpoint fails before a log is written, not at the first ask."""
+    if resolve_gnn_searcher(searcher) not in LATENT_SEARCHERS:
+        if encoder is not None:
+            raise ValueError(
+                f"encoder applies to the latent searchers ({', '.join(LATENT_SEARCHERS)}), not {searcher!r}"
+            )
+        return None
+    from qgnas.searchers.latent import resolve_encoder
+
+    return resolve_encoder(encoder, space)
 
 
 def _warm_started(factory: Any, starts: list[Any]) -> Any:
@@ -143,12 +156,14 @@ def search_gnn(  # long: one keyword per `qgnas search gnn` option, each documen
     start: Sequence[str | os.PathLike] = (),
     workers: int = 1,
     output_activation: str | None = None,
+    encoder: Any = None,
 ) -> dict[str, Any]:
     """Search the Auto-GNN space on ``dataset`` with real training; write ``out/best.json``.
 
     Args:
         searcher: ``autognn``, ``graphnas`` or ``reinforce`` (GraphNAS's REINFORCE LSTM controller),
-            ``random``, or any registered searcher name.
+            ``random``, ``gae-bo`` or ``gae-rl`` (latent-space BO and REINFORCE; they need
+            ``encoder``), or any registered searcher name.
         budget: distinct architectures trained.
         seed: run seed (searcher stream and the training seed of every architecture).
         out: run directory: ``<searcher>_seed<seed>.jsonl`` (one line per evaluation), its
@@ -177,6 +192,10 @@ def search_gnn(  # long: one keyword per `qgnas search gnn` option, each documen
             trained its parent holds.
         output_activation: fix the last layer's activation (e.g. ``"linear"``: no activation on the
             logits) instead of searching it; a departure from the published space (``AutoGNNSpace``).
+        encoder: the latent searchers' encoder, a checkpoint directory (``qgnas encode train --space
+            autognn``) or an :class:`~qgnas.encoders.Encoder`, trained on this very space (the same
+            ``choices`` and ``output_activation``); checked before anything trains. Recorded in the
+            config by its path.
 
     Returns:
         The content of ``best.json``: the architecture with the best validation accuracy, its
@@ -207,7 +226,9 @@ def search_gnn(  # long: one keyword per `qgnas search gnn` option, each documen
     space = AutoGNNSpace(layers, choices, output_activation)  # a bad restriction fails before any log
     _check_options(init, sharing, workers)
     starts = _starting_archs(space, start)
-    factory = _searcher_factory(searcher, evaluator, sharing, init)
+    factory = _searcher_factory(
+        searcher, evaluator, sharing, init, _checked_encoder(searcher, encoder, space)
+    )
     if starts:
         factory = _warm_started(factory, starts)
     config = {
@@ -225,6 +246,10 @@ def search_gnn(  # long: one keyword per `qgnas search gnn` option, each documen
         "value_dropout": value_dropout,
         "start": [space.key(arch) for arch in starts],
     }
+    if encoder is not None:
+        config["encoder"] = (
+            str(Path(encoder).resolve()) if isinstance(encoder, str | os.PathLike) else repr(encoder)
+        )
     runner = Runner(
         space,
         evaluator,

@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from qgnas.core.registry import Registry
+
 __all__ = [
     "MAPPINGS",
     "MOLECULES",
@@ -23,8 +25,10 @@ __all__ = [
     "supported",
 ]
 
-#: accepted mapping names -> canonical name
-MAPPINGS = {"jordan_wigner": "jordan_wigner", "jw": "jordan_wigner", "parity": "parity"}
+#: fermion-to-qubit mappings: canonical name -> itself, so that ``MAPPINGS[spelling]`` is the canonical name
+MAPPINGS: Registry[str] = Registry(
+    "mapping", {"jordan_wigner": "jordan_wigner", "parity": "parity"}, {"jw": "jordan_wigner"}
+)
 
 Geometry = list[tuple[str, tuple[float, float, float]]]
 
@@ -111,8 +115,8 @@ def _h2o(bond: float) -> Geometry:
     return [("O", (0.0, 0.0, 0.0)), ("H", (x, 0.0, z)), ("H", (-x, 0.0, z))]
 
 
-MOLECULES: dict[str, MoleculeSpec] = {
-    "H2": MoleculeSpec(
+_SPECS = (
+    MoleculeSpec(
         name="H2",
         geometry=_diatomic("H", "H"),
         default_bond=0.7414,
@@ -120,7 +124,7 @@ MOLECULES: dict[str, MoleculeSpec] = {
         active_spaces=(ActiveSpace(0, 2, 2, note="full space: 2 electrons in 2 orbitals", z2_symmetries=3),),
         default_qubits=4,
     ),
-    "LiH": MoleculeSpec(
+    MoleculeSpec(
         name="LiH",
         geometry=_diatomic("Li", "H"),
         default_bond=1.5949,
@@ -137,7 +141,7 @@ MOLECULES: dict[str, MoleculeSpec] = {
         ),
         default_qubits=4,
     ),
-    "BeH2": MoleculeSpec(
+    MoleculeSpec(
         name="BeH2",
         geometry=_beh2,
         default_bond=1.3264,
@@ -154,7 +158,7 @@ MOLECULES: dict[str, MoleculeSpec] = {
         ),
         default_qubits=6,
     ),
-    "H2O": MoleculeSpec(
+    MoleculeSpec(
         name="H2O",
         geometry=_h2o,
         default_bond=0.9578,
@@ -170,9 +174,12 @@ MOLECULES: dict[str, MoleculeSpec] = {
         ),
         default_qubits=8,
     ),
-}
-#: lower-case name or alias -> key of :data:`MOLECULES`
-MOLECULE_ALIASES = {k.lower(): k for k in MOLECULES} | {"water": "H2O", "hydrogen": "H2"}
+)
+_ALIASES = {"water": "H2O", "hydrogen": "H2"}
+#: name -> molecule; a lookup ignores case and punctuation and accepts the aliases ("water")
+MOLECULES: Registry[MoleculeSpec] = Registry("molecule", {spec.name: spec for spec in _SPECS}, _ALIASES)
+#: any spelling of a molecule's name or alias -> its canonical name (the key of :data:`MOLECULES`)
+MOLECULE_ALIASES: Registry[str] = Registry("molecule", {name: name for name in MOLECULES}, _ALIASES)
 
 
 def supported() -> list[tuple[str, int, str]]:
@@ -212,9 +219,7 @@ def resolve_request(
     name: str, bond: float | None, qubits: int | None, mapping: str | None, basis: str
 ) -> MoleculeRequest:
     """Check the arguments of :func:`qgnas.quantum.molecules.molecule` and fill in the defaults."""
-    key = MOLECULE_ALIASES.get(str(name).lower())
-    if key is None:
-        raise ValueError(f"unknown molecule {name!r}; supported molecules: {', '.join(MOLECULES)}")
+    key = MOLECULES.resolve(name)
     spec = MOLECULES[key]
     bond = spec.default_bond if bond is None else bond
     if not isinstance(bond, int | float | np.floating) or isinstance(bond, bool) or not (0 < bond < 50):
@@ -227,9 +232,7 @@ def resolve_request(
     space, reduced, tapered = configs[qubits]
     if mapping is None:
         mapping = "parity" if reduced else "jordan_wigner"
-    resolved = MAPPINGS.get(str(mapping).lower())
-    if resolved is None:
-        raise ValueError(f"unknown mapping {mapping!r}; allowed: 'jordan_wigner' (or 'jw'), 'parity'")
+    resolved = MAPPINGS.resolve(mapping)
     if reduced and resolved != "parity":
         raise ValueError(
             f"{key} on {qubits} qubits needs the parity mapping with the two-qubit reduction, "

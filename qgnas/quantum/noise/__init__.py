@@ -36,7 +36,7 @@ values), :mod:`.model` (:class:`NoiseModel`), :mod:`.calibration` (models from d
 from __future__ import annotations
 
 from .channels import Channel
-from .model import NoiseModel
+from .model import NOISE_PRESETS, NoiseModel
 from .shots import SHOT_NOISE_MODES, apply_shot_noise
 
-__all__ = ["SHOT_NOISE_MODES", "Channel", "NoiseModel", "apply_shot_noise"]
+__all__ = ["NOISE_PRESETS", "SHOT_NOISE_MODES", "Channel", "NoiseModel", "apply_shot_noise"]

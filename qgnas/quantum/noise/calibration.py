@@ -10,18 +10,41 @@ relaxation. qiskit-ibm-runtime is imported only when a device is named.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from qgnas.core.registry import Registry, normalise
+
 from .channels import Channel
 
-__all__ = ["STATISTICS", "Device", "depolarizing_for_error", "device_noise_parameters", "load_device"]
+__all__ = [
+    "STATISTICS",
+    "Device",
+    "depolarizing_for_error",
+    "device_noise_parameters",
+    "fake_devices",
+    "load_device",
+]
 
-#: how per-qubit calibration values are used: each its own, or the median / worst over the used qubits
-STATISTICS = ("calibrated", "median", "max")
+
+def _median(values: list[float], worst: str) -> float:
+    return float(np.median(values))
+
+
+def _worst(values: list[float], worst: str) -> float:
+    """The worst value: the largest for an error or duration (``worst="max"``), else the smallest."""
+    return float(max(values) if worst == "max" else min(values))
+
+
+#: how per-qubit calibration values are used: each its own (``None``: kept), or one summary of the used
+#: qubits' values for all of them, ``(values, worst) -> value``
+STATISTICS: Registry[Callable[[list[float], str], float] | None] = Registry(
+    "calibration statistic", {"calibrated": None, "median": _median, "max": _worst}
+)
 
 
 @dataclass(frozen=True)
@@ -52,30 +75,39 @@ class _Calibration:
     cx_time: float
 
 
+def _device_key(name: str) -> str:
+    """The look-up key of a fake device's name: ``"fake_mumbai"``, ``"ibm_mumbai"``, ``"FakeMumbaiV2"``
+    and ``"mumbai"`` are one device."""
+    return normalise(name).replace("ibm", "").removeprefix("fake").removesuffix("v2")
+
+
+@functools.cache
+def fake_devices() -> Registry[str]:
+    """The fake backends of qiskit-ibm-runtime: short name (``"mumbai"``) -> ``"module:class"``."""
+    try:
+        from qiskit_ibm_runtime import fake_provider
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "device noise models need qiskit-ibm-runtime (pip install qiskit-ibm-runtime), which ships "
+            "the IBM fake backends and their calibration files"
+        ) from exc
+    classes = [
+        name
+        for name in dir(fake_provider)
+        if name.startswith("Fake") and name.endswith("V2") and "Provider" not in name
+    ]
+    return Registry(
+        "device",
+        {_device_key(name): f"{fake_provider.__name__}:{name}" for name in classes},
+        normalise=_device_key,
+    )
+
+
 def load_device(backend: Any) -> Device:
     """The calibration of a fake backend object or of a fake backend's name (``"fake_mumbai"``,
     ``"mumbai"``, ``"FakeMumbaiV2"``)."""
     if isinstance(backend, str):
-        try:
-            from qiskit_ibm_runtime import fake_provider
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "device noise models need qiskit-ibm-runtime (pip install qiskit-ibm-runtime), which ships "
-                "the IBM fake backends and their calibration files"
-            ) from exc
-        key = backend.lower().replace("_", "").replace("-", "").replace("ibm", "")
-        key = key.removeprefix("fake").removesuffix("v2")
-        candidates = {
-            name.lower().removeprefix("fake").removesuffix("v2"): name
-            for name in dir(fake_provider)
-            if name.startswith("Fake") and name.endswith("V2")
-        }
-        if key not in candidates:
-            raise ValueError(
-                f"unknown device {backend!r}; known fake backends include "
-                f"{', '.join(sorted(candidates)[:12])}, ... (see qiskit_ibm_runtime.fake_provider)"
-            )
-        backend = getattr(fake_provider, candidates[key])()
+        backend = fake_devices().load(backend)()
     props = backend.properties() if callable(getattr(backend, "properties", None)) else None
     if props is None:
         raise ValueError(f"backend {backend!r} publishes no calibration properties")
@@ -98,8 +130,7 @@ def device_noise_parameters(
     qubits in use (arguments as :meth:`NoiseModel.from_backend`)."""
     device = load_device(backend)
     qubits = _device_qubits(device, n_qubits, qubits)
-    if statistic not in STATISTICS:
-        raise ValueError(f"statistic = {statistic!r} is not allowed; choose calibrated, median or max")
+    statistic = STATISTICS.resolve(statistic)
     scale = float(scale)
     if not scale > 0:
         raise ValueError(f"scale = {scale!r} must be > 0")
@@ -216,14 +247,9 @@ def _read_calibration(device: Device, qubits: list[int]) -> _Calibration:
 def _summarised(cal: _Calibration, statistic: str) -> _Calibration:
     """For ``"median"`` / ``"max"``: every qubit and pair gets the median / worst value over the used
     ones (the highest error and duration, the shortest T1/T2); ``"calibrated"`` keeps each its own."""
-    if statistic == "calibrated":
+    summarise = STATISTICS[statistic]
+    if summarise is None:
         return cal
-
-    def summarise(values: list[float], worst: str) -> float:
-        if statistic == "median":
-            return float(np.median(values))
-        return float(max(values) if worst == "max" else min(values))
-
     n = len(cal.t1)
     t1 = summarise(cal.t1, "min")
     return dataclasses.replace(

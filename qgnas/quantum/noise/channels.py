@@ -8,64 +8,89 @@ thermal relaxation relaxes toward ``|0>`` with zero excited-state population.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from qgnas.core.registry import Registry
+
 __all__ = ["CHANNEL_KINDS", "Channel"]
 
-CHANNEL_KINDS = ("depolarizing", "thermal_relaxation", "amplitude_damping", "phase_damping")
+
+def _depolarizing(params: tuple[float, ...], k: int) -> list[np.ndarray]:
+    (p,) = params
+    dim2 = 4**k
+    # imported here: the ptm package loads torch, and the noise models need only numpy
+    from qgnas.quantum.ptm import pauli_basis
+
+    basis = pauli_basis(k)
+    # (1-p) rho + p I/d  ==  (1 - p + p/d^2) rho + p/d^2 sum_{P != I} P rho P
+    return [math.sqrt(1 - p + p / dim2) * basis[0]] + [math.sqrt(p / dim2) * P for P in basis[1:]]
+
+
+def _amplitude_damping(params: tuple[float, ...], k: int) -> list[np.ndarray]:
+    (g,) = params
+    return [
+        np.array([[1, 0], [0, math.sqrt(1 - g)]], dtype=np.complex128),
+        np.array([[0, math.sqrt(g)], [0, 0]], dtype=np.complex128),
+    ]
+
+
+def _phase_damping(params: tuple[float, ...], k: int) -> list[np.ndarray]:
+    (g,) = params
+    return [
+        np.array([[1, 0], [0, math.sqrt(1 - g)]], dtype=np.complex128),
+        np.array([[0, 0], [0, math.sqrt(g)]], dtype=np.complex128),
+    ]
+
+
+def _thermal_relaxation(params: tuple[float, ...], k: int) -> list[np.ndarray]:
+    t1, t2, time = params
+    # amplitude damping with gamma = 1 - exp(-t/T1), then pure dephasing making the total
+    # coherence decay exp(-t/T2): sqrt(1 - g_ad) * sqrt(1 - g_pd) = exp(-t/T2)
+    g_ad = 1.0 - math.exp(-time / t1)
+    coherence = math.exp(-time / t2)
+    g_pd = 1.0 - (coherence**2 / (1.0 - g_ad) if g_ad < 1.0 else 0.0)
+    ad = _amplitude_damping((g_ad,), k)
+    pd = _phase_damping((max(0.0, g_pd),), k)
+    return [b @ a for a in ad for b in pd]
+
+
+#: channel kind -> its Kraus matrices ``(params, n_qubits) -> [2^k x 2^k]``
+CHANNEL_KINDS: Registry[Callable[[tuple[float, ...], int], list[np.ndarray]]] = Registry(
+    "channel kind",
+    {
+        "depolarizing": _depolarizing,
+        "thermal_relaxation": _thermal_relaxation,
+        "amplitude_damping": _amplitude_damping,
+        "phase_damping": _phase_damping,
+    },
+)
 
 
 @dataclass(frozen=True)
 class Channel:
     """One noise channel on given qubits.
 
-    ``params`` is ``(p,)`` for depolarizing, ``(gamma,)`` for amplitude/phase damping and
-    ``(t1, t2, time)`` for thermal relaxation. Matrices use the first listed qubit as the most
-    significant one, like the PTM simulator's gate matrices.
+    ``kind`` is a name of :data:`CHANNEL_KINDS` (stored canonical). ``params`` is ``(p,)`` for
+    depolarizing, ``(gamma,)`` for amplitude/phase damping and ``(t1, t2, time)`` for thermal
+    relaxation. Matrices use the first listed qubit as the most significant one, like the PTM
+    simulator's gate matrices.
     """
 
     kind: str
     qubits: tuple[int, ...]
     params: tuple[float, ...]
 
+    def __post_init__(self) -> None:
+        # canonical, so that the exports below can compare kinds as plain strings
+        object.__setattr__(self, "kind", CHANNEL_KINDS.resolve(self.kind))
+
     def kraus(self) -> list[np.ndarray]:
         """Kraus matrices (2^k x 2^k, complex)."""
-        if self.kind == "depolarizing":
-            (p,) = self.params
-            k = len(self.qubits)
-            dim2 = 4**k
-            # imported here: the ptm package loads torch, and the noise models need only numpy
-            from qgnas.quantum.ptm import pauli_basis
-
-            basis = pauli_basis(k)
-            # (1-p) rho + p I/d  ==  (1 - p + p/d^2) rho + p/d^2 sum_{P != I} P rho P
-            return [math.sqrt(1 - p + p / dim2) * basis[0]] + [math.sqrt(p / dim2) * P for P in basis[1:]]
-        if self.kind == "amplitude_damping":
-            (g,) = self.params
-            return [
-                np.array([[1, 0], [0, math.sqrt(1 - g)]], dtype=np.complex128),
-                np.array([[0, math.sqrt(g)], [0, 0]], dtype=np.complex128),
-            ]
-        if self.kind == "phase_damping":
-            (g,) = self.params
-            return [
-                np.array([[1, 0], [0, math.sqrt(1 - g)]], dtype=np.complex128),
-                np.array([[0, 0], [0, math.sqrt(g)]], dtype=np.complex128),
-            ]
-        if self.kind == "thermal_relaxation":
-            t1, t2, time = self.params
-            # amplitude damping with gamma = 1 - exp(-t/T1), then pure dephasing making the total
-            # coherence decay exp(-t/T2): sqrt(1 - g_ad) * sqrt(1 - g_pd) = exp(-t/T2)
-            g_ad = 1.0 - math.exp(-time / t1)
-            coherence = math.exp(-time / t2)
-            g_pd = 1.0 - (coherence**2 / (1.0 - g_ad) if g_ad < 1.0 else 0.0)
-            ad = Channel("amplitude_damping", self.qubits, (g_ad,)).kraus()
-            pd = Channel("phase_damping", self.qubits, (max(0.0, g_pd),)).kraus()
-            return [b @ a for a in ad for b in pd]
-        raise ValueError(f"unknown channel kind {self.kind!r}; known: {', '.join(CHANNEL_KINDS)}")
+        return CHANNEL_KINDS[self.kind](self.params, len(self.qubits))
 
     def ptm(self) -> np.ndarray:
         """Pauli-transfer matrix (4^k x 4^k, real)."""

@@ -14,13 +14,15 @@ from typing import Any
 
 import numpy as np
 
+from qgnas.core.registry import Registry
+
 from .aer_export import aer_noise_model
 from .calibration import device_noise_parameters
 from .channels import Channel
 from .parameters import check_positive, check_prob, check_readout, is_zero, lookup, normalise, to_plain
 from .shots import SHOT_NOISE_MODES
 
-__all__ = ["NoiseModel"]
+__all__ = ["NOISE_CONFIG_KEYS", "NOISE_PRESETS", "NoiseModel"]
 
 
 @dataclass
@@ -83,11 +85,7 @@ class NoiseModel:
                     f"shots = {self.shots!r} is not allowed; it must be a positive integer or None"
                 )
             self.shots = int(self.shots)
-        if self.shot_noise not in SHOT_NOISE_MODES:
-            raise ValueError(
-                f"shot_noise = {self.shot_noise!r} is not allowed; "
-                f"choose one of {', '.join(SHOT_NOISE_MODES)}"
-            )
+        self.shot_noise = SHOT_NOISE_MODES.resolve(self.shot_noise)
         from qgnas.quantum.circuit import canonical_gate_name
 
         self.noiseless_gates = tuple(canonical_gate_name(g) for g in self.noiseless_gates)
@@ -151,38 +149,34 @@ class NoiseModel:
     def from_config(cls, config: Mapping[str, Any] | NoiseModel | str | None) -> NoiseModel:
         """Build a model from a mapping (e.g. a parsed YAML/JSON section), or a preset name.
 
-        A ``"device"`` key (with optional ``n_qubits``, ``qubits``, ``statistic``, ``scale``) builds a
-        calibration-based model via :meth:`from_backend`; other keys override its fields. Preset names:
-        ``"noiseless"``, ``"depolarizing"`` (CRLQAS's 0.001 / 0.005).
+        A ``"device"`` key (with optional ``n_qubits``, ``qubits``, ``statistic``, ``scale``,
+        ``virtual_rz``) builds a calibration-based model via :meth:`from_backend`; other keys override
+        its fields. Keys and preset names are looked up in :data:`NOISE_CONFIG_KEYS` and
+        :data:`NOISE_PRESETS`: ``"none"`` (also ``"noiseless"``), ``"depolarizing"`` (CRLQAS's 0.001 /
+        0.005).
         """
         if config is None:
             return cls.noiseless()
         if isinstance(config, NoiseModel):
             return config
         if isinstance(config, str):
-            presets = {"noiseless": cls.noiseless, "none": cls.noiseless, "depolarizing": cls.depolarizing}
-            if config.lower() in presets:
-                return presets[config.lower()]()
-            raise ValueError(f"unknown noise preset {config!r}; known: {', '.join(presets)} (or a mapping)")
+            return getattr(cls, NOISE_PRESETS[config])()
         if not isinstance(config, Mapping):
             raise ValueError(
                 f"noise config must be a mapping, a preset name or None, got {type(config).__name__}"
             )
-        cfg = dict(config)
-        fields = {f.name for f in dataclasses.fields(cls)}
-        device_keys = {"device", "n_qubits", "qubits", "statistic", "scale", "virtual_rz"}
-        unknown = set(cfg) - fields - device_keys
-        if unknown:
-            raise ValueError(
-                f"unknown noise config keys {sorted(unknown)}; allowed: {sorted(fields | device_keys)}"
-            )
-        if "device" in cfg:
-            dev_args = {k: cfg.pop(k) for k in list(cfg) if k in device_keys}
+        cfg: dict[str, Any] = {}
+        for key, value in config.items():
+            name = NOISE_CONFIG_KEYS.resolve(key)
+            if name in cfg:
+                raise ValueError(f"noise config key {name!r} is given twice (as {key!r} too)")
+            cfg[name] = value
+        dev_args = {k: cfg.pop(k) for k in list(cfg) if NOISE_CONFIG_KEYS[k] == "device"}
+        if "device" in dev_args:
             base = cls.from_backend(dev_args.pop("device"), **dev_args)
             return dataclasses.replace(base, **cfg) if cfg else base
-        stray = set(cfg) & (device_keys - {"device"})
-        if stray:
-            raise ValueError(f"noise config keys {sorted(stray)} only make sense together with 'device'")
+        if dev_args:
+            raise ValueError(f"noise config keys {sorted(dev_args)} only make sense together with 'device'")
         if "noiseless_gates" in cfg:
             cfg["noiseless_gates"] = tuple(cfg["noiseless_gates"])
         return cls(**cfg)
@@ -366,3 +360,19 @@ class NoiseModel:
         if self.shots:
             parts.append(f"{self.shots} shots ({self.shot_noise})")
         return ", ".join(parts) if len(parts) > 1 else f"{self.name} (noiseless)"
+
+
+#: preset name -> the :class:`NoiseModel` constructor that builds it (``NoiseModel.from_config(name)``)
+NOISE_PRESETS: Registry[str] = Registry(
+    "noise preset",
+    {"none": "noiseless", "depolarizing": "depolarizing"},
+    {"noiseless": "none", "null": "none", "off": "none"},
+)
+
+#: key of a noise config mapping -> where it goes: ``"model"`` (a :class:`NoiseModel` field) or ``"device"``
+#: (an argument of :meth:`NoiseModel.from_backend`)
+NOISE_CONFIG_KEYS: Registry[str] = Registry(
+    "noise config key",
+    {f.name: "model" for f in dataclasses.fields(NoiseModel)}
+    | {k: "device" for k in ("device", "n_qubits", "qubits", "statistic", "scale", "virtual_rz")},
+)

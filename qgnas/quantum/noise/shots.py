@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from qgnas.core.registry import Registry
+
 __all__ = ["SHOT_NOISE_MODES", "apply_shot_noise"]
 
-SHOT_NOISE_MODES = ("exact", "gaussian")
+
+def _binomial_noise(
+    ev: np.ndarray, coeffs: np.ndarray, shots: int, measured: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Each measured term's estimate ``2 k / shots - 1``, ``k ~ Binomial(shots, (1 + <P_j>) / 2)``,
+    minus its exact value, weighted by the coefficients: ``[B]``."""
+    prob = np.clip((1.0 + ev) / 2.0, 0.0, 1.0)
+    sampled = 2.0 * rng.binomial(int(shots), prob) / shots - 1.0
+    sampled = np.where(measured, sampled, ev)
+    return (sampled - ev) @ coeffs
+
+
+def _gaussian_noise(
+    ev: np.ndarray, coeffs: np.ndarray, shots: int, measured: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """CRLQAS's approximation: ``sum_j c_j N(0, shots^-1/2)`` over the measured terms: ``[B]``."""
+    sigma = shots**-0.5
+    draws = rng.normal(0.0, sigma, size=ev.shape) * measured
+    return draws @ coeffs
+
+
+#: shot noise mode -> the energy offset it draws; ``"multinomial"`` and ``"binomial"`` name ``"exact"``
+SHOT_NOISE_MODES: Registry[Callable[..., np.ndarray]] = Registry(
+    "shot noise mode",
+    {"exact": _binomial_noise, "gaussian": _gaussian_noise},
+    {"multinomial": "exact", "binomial": "exact"},
+)
 
 
 def apply_shot_noise(
@@ -26,9 +55,9 @@ def apply_shot_noise(
             ``[B, T]``.
         coeffs: the terms' coefficients ``[T]``.
         shots: measurements per term.
-        mode: ``"exact"``: each term's estimate is ``2 k / shots - 1`` with
-            ``k ~ Binomial(shots, (1 + <P_j>) / 2)``; ``"gaussian"``: CRLQAS's approximation
-            ``E + sum_j c_j N(0, shots^-1/2)``.
+        mode: a name of :data:`SHOT_NOISE_MODES`. ``"exact"`` (or ``"multinomial"``, ``"binomial"``):
+            each term's estimate is ``2 k / shots - 1`` with ``k ~ Binomial(shots, (1 + <P_j>) / 2)``;
+            ``"gaussian"``: CRLQAS's approximation ``E + sum_j c_j N(0, shots^-1/2)``.
         rng: numpy Generator (or seed) that draws the noise, so runs are reproducible.
         identity: boolean mask ``[T]`` of identity terms, which are known exactly and never sampled.
 
@@ -38,10 +67,7 @@ def apply_shot_noise(
     """
     import torch
 
-    if mode not in SHOT_NOISE_MODES:
-        raise ValueError(
-            f"shot noise mode {mode!r} is not allowed; choose one of {', '.join(SHOT_NOISE_MODES)}"
-        )
+    draw_noise = SHOT_NOISE_MODES[mode]
     if isinstance(shots, bool) or not isinstance(shots, int | np.integer) or shots < 1:
         raise ValueError(f"shots = {shots!r} is not allowed; it must be a positive integer")
     rng = np.random.default_rng(rng)
@@ -50,13 +76,5 @@ def apply_shot_noise(
     exact = exp @ c
     measured = np.ones(exp.shape[-1], dtype=bool) if identity is None else ~np.asarray(identity, dtype=bool)
     ev = exp.detach().cpu().numpy()
-    if mode == "exact":
-        prob = np.clip((1.0 + ev) / 2.0, 0.0, 1.0)
-        sampled = 2.0 * rng.binomial(int(shots), prob) / shots - 1.0
-        sampled = np.where(measured, sampled, ev)
-        noise = (sampled - ev) @ np.asarray(c.detach().cpu().numpy())
-    else:
-        sigma = shots**-0.5
-        draws = rng.normal(0.0, sigma, size=ev.shape) * measured
-        noise = draws @ np.asarray(c.detach().cpu().numpy())
+    noise = draw_noise(ev, np.asarray(c.detach().cpu().numpy()), shots, measured, rng)
     return exact + torch.as_tensor(noise, dtype=exp.dtype, device=exp.device)

@@ -9,10 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from qgnas.core.registry import Registry
+
 from .arguments import as_int, positive, shots_or_none
 from .interface import BatchFun, CountedObjective, OptimizeResult
 
-__all__ = ["cobyla"]
+__all__ = ["IMPLEMENTATIONS", "cobyla"]
 
 
 def cobyla(
@@ -43,8 +45,7 @@ def cobyla(
         raise ValueError(f"cobyla: maxiter must be a positive integer, got {maxiter}")
     rhobeg = positive(rhobeg, "rhobeg")
     rhoend = 1e-4 if tol is None else positive(tol, "tol")
-    if implementation not in ("nlopt", "scipy"):
-        raise ValueError(f"cobyla: unknown implementation {implementation!r}; allowed: nlopt, scipy")
+    run = IMPLEMENTATIONS[implementation]
     shots = shots_or_none(shots)
     ev = CountedObjective(fun, x0.size)
     history: list[float] = []
@@ -57,15 +58,7 @@ def cobyla(
         history.append(best[0])
         return f
 
-    if implementation == "scipy":
-        from scipy.optimize import minimize as scipy_minimize
-
-        res = scipy_minimize(
-            scalar, x0, method="COBYLA", tol=rhoend, options={"maxiter": maxiter, "rhobeg": rhobeg}
-        )
-        message, success = str(res.message), bool(res.success)
-    else:
-        message, success = _nlopt_cobyla(scalar, x0, maxiter, rhobeg, rhoend)
+    message, success = run(scalar, x0, maxiter, rhobeg, rhoend)
     return OptimizeResult(best[1], float(best[0]), ev.nfev, ev.nfev, np.asarray(history), message, success)
 
 
@@ -90,3 +83,21 @@ def _nlopt_cobyla(
         nlopt.XTOL_REACHED: "trust radius below tol",
     }
     return messages.get(code, f"nlopt result code {code}"), code > 0
+
+
+def _scipy_cobyla(
+    scalar: Callable[[np.ndarray], float], x0: np.ndarray, maxiter: int, rhobeg: float, rhoend: float
+) -> tuple[str, bool]:
+    """Run SciPy's COBYLA on ``scalar`` from ``x0``: (message, success)."""
+    from scipy.optimize import minimize as scipy_minimize
+
+    res = scipy_minimize(
+        scalar, x0, method="COBYLA", tol=rhoend, options={"maxiter": maxiter, "rhobeg": rhobeg}
+    )
+    return str(res.message), bool(res.success)
+
+
+#: ``implementation=`` name -> runner ``(scalar, x0, maxiter, rhobeg, rhoend) -> (message, success)``
+IMPLEMENTATIONS: Registry[Callable[..., tuple[str, bool]]] = Registry(
+    "COBYLA implementation", {"nlopt": _nlopt_cobyla, "scipy": _scipy_cobyla}
+)

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from qgnas.core.registry import Registry
+
 from .adam import adam
 from .arguments import check_rng, shots_or_none
 from .cobyla import cobyla
@@ -16,28 +18,16 @@ from .spsa import adam_spsa, spsa
 
 __all__ = ["METHODS", "minimize", "resolve_method"]
 
-#: canonical method name -> implementation
-METHODS: dict[str, Callable[..., OptimizeResult]] = {
-    "spsa": spsa,
-    "adam_spsa": adam_spsa,
-    "cobyla": cobyla,
-    "adam": adam,
-}
+#: method name -> implementation; a lookup ignores case and punctuation ("Adam-SPSA")
+METHODS: Registry[Callable[..., OptimizeResult]] = Registry(
+    "optimizer method", {"spsa": spsa, "adam_spsa": adam_spsa, "cobyla": cobyla, "adam": adam}
+)
 _NEEDS_RNG = {"spsa", "adam_spsa"}
 
 
-def _key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch not in "_- ")
-
-
-_LOOKUP = {_key(k): k for k in METHODS}
-
-
 def resolve_method(name: str) -> str:
-    """Canonical method name; case, underscores, hyphens and spaces are ignored ("Adam-SPSA")."""
-    if not isinstance(name, str) or _key(name) not in _LOOKUP:
-        raise ValueError(f"unknown optimiser method {name!r}; allowed: {sorted(METHODS)}")
-    return _LOOKUP[_key(name)]
+    """Canonical method name of ``name``; UnknownName (a ValueError) naming the allowed ones if none."""
+    return METHODS.resolve(name)
 
 
 def minimize(

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from qgnas.core.registry import Registry
+
 from .arguments import as_int, check_rng, positive, shots_or_none, unit_interval
 from .interface import BatchFun, CountedObjective, OptimizeResult
 
@@ -24,30 +26,33 @@ _CRLQAS_STAGE_ITERS: tuple[int, int, int] = (1191, 357, 119)
 #: counts two evaluations per SPSA iteration and not the tracking evaluation, so its "200 evaluations"
 #: is 100 iterations here, and the stage budgets 1191/357/119 are iterations (its code's defaults are
 #: 2383/715/238 evaluations). ``nfev`` in the result counts every evaluated point.
-ADAM_SPSA_PRESETS: dict[str, dict[str, Any]] = {
-    "crlqas_h2_2q": {
-        "a": 1.4934,
-        "alpha": 0.9931,
-        "c": 0.0612,
-        "gamma": 0.0253,
-        "lam": 0.6104,
-        "beta1": 0.8804,
-        "beta2": 0.9979,
-        "maxiter": 100,
-        "stages": 1,
+ADAM_SPSA_PRESETS: Registry[dict[str, Any]] = Registry(
+    "Adam-SPSA preset",
+    {
+        "crlqas_h2_2q": {
+            "a": 1.4934,
+            "alpha": 0.9931,
+            "c": 0.0612,
+            "gamma": 0.0253,
+            "lam": 0.6104,
+            "beta1": 0.8804,
+            "beta2": 0.9979,
+            "maxiter": 100,
+            "stages": 1,
+        },
+        "crlqas_lih_4q_3stage": {
+            "a": 1.8658,
+            "alpha": 0.9451,
+            "c": 0.046,
+            "gamma": 0.1397,
+            "lam": 0.0138,
+            "beta1": 0.9658,
+            "beta2": 0.8594,
+            "stages": 3,
+            "stage_maxiter": _CRLQAS_STAGE_ITERS,
+        },
     },
-    "crlqas_lih_4q_3stage": {
-        "a": 1.8658,
-        "alpha": 0.9451,
-        "c": 0.046,
-        "gamma": 0.1397,
-        "lam": 0.0138,
-        "beta1": 0.9658,
-        "beta2": 0.8594,
-        "stages": 3,
-        "stage_maxiter": _CRLQAS_STAGE_ITERS,
-    },
-}
+)
 
 
 def decaying_beta1(t: int, beta1: float, lam: float) -> float:
@@ -244,10 +249,7 @@ def adam_spsa(
     hyper-parameters come from ``preset`` (default ``"crlqas_h2_2q"``; see :data:`ADAM_SPSA_PRESETS`).
     """
     rng = check_rng(rng, "adam_spsa")
-    pname = "crlqas_h2_2q" if preset is None else str(preset).lower().replace("-", "_")
-    if pname not in ADAM_SPSA_PRESETS:
-        raise ValueError(f"unknown Adam-SPSA preset {preset!r}; allowed: {sorted(ADAM_SPSA_PRESETS)}")
-    p = dict(ADAM_SPSA_PRESETS[pname])
+    p = dict(ADAM_SPSA_PRESETS["crlqas_h2_2q" if preset is None else preset])
 
     def pick(name: str, value: Any) -> Any:
         return p.get(name) if value is None else value

@@ -1,17 +1,4 @@
-"""Masked double DQN with optional n-step returns, as used by CRLQAS (Patel et al., ICLR 2024).
-
-Read top to bottom: the config (CRLQAS defaults), the gamma helper, the Q-network, the replay buffer,
-the agent (acting, n-step bookkeeping, the double-DQN update, checkpointing) and a small training loop.
-
-Masking matters twice. When acting, illegal actions get Q = -inf and random exploration samples only
-among legal actions. When bootstrapping, the double-DQN argmax over the *next* state must also skip
-illegal actions, otherwise the target is built from a Q-value the policy can never realise; that is why
-the replay buffer stores the next state's mask.
-
-All randomness comes from the agent's own ``numpy.random.Generator`` (exploration, minibatches) and
-``torch.Generator`` (weight initialisation), both derived from ``seed``: the global RNGs are neither
-seeded nor consumed, and the same seed gives the same run bit for bit on CPU.
-"""
+"""The masked double-DQN agent: acting, n-step bookkeeping, the update, checkpointing, training."""
 
 from __future__ import annotations
 
@@ -21,7 +8,6 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,201 +15,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["DQNConfig", "MaskedDQNAgent", "ReplayBuffer", "crlqas_gamma", "get_action_mask"]
+from .config import DQNConfig
+from .network import build_q_network
+from .replay_buffer import ReplayBuffer
 
-
-def crlqas_gamma(max_gates: int) -> float:
-    """CRLQAS discount: ``round(0.005 ** (1 / L), 2)``.
-
-    The discount is tied to the gate budget L so that a reward L steps away is weighted by about 0.005
-    whatever the budget: 0.88 for L = 40, 0.93 for L = 70, 0.98 for L = 250.
-    """
-    if not isinstance(max_gates, int | np.integer) or max_gates < 1:
-        raise ValueError(f"max_gates must be a positive integer, got {max_gates!r}")
-    return round(0.005 ** (1.0 / int(max_gates)), 2)
-
-
-@dataclass
-class DQNConfig:
-    """Hyperparameters of the masked double DQN; the defaults are CRLQAS's (L = 40 gates)."""
-
-    hidden_sizes: tuple[int, ...] = (1000, 1000, 1000, 1000, 1000)
-    """Widths of the MLP's hidden layers (CRLQAS: 5 x 1000; 2000 for 6 qubits, 5000 for 8)."""
-    negative_slope: float = 0.01
-    """Slope of the LeakyReLU activations for negative inputs (PyTorch's default)."""
-    learning_rate: float | None = None
-    """Adam step size; None picks CRLQAS's: 1e-4, or 3e-4 when ``n_step > 1``."""
-    batch_size: int = 1000
-    """Transitions per gradient update."""
-    buffer_size: int = 20_000
-    """Replay capacity in transitions; the oldest are overwritten first."""
-    target_sync_every: int = 500
-    """Copy the online network into the target network every this many updates."""
-    epsilon_start: float = 1.0
-    """Exploration rate before the first update."""
-    epsilon_decay: float = 0.99995
-    """Factor applied to epsilon after every update."""
-    epsilon_min: float = 0.05
-    """Floor of the exploration rate."""
-    gamma: float = 0.88
-    """Discount per step; use ``crlqas_gamma(max_gates)`` (0.88 is its value for L = 40)."""
-    n_step: int = 1
-    """Length of the bootstrapped return (CRLQAS: 1, or 5 and 6 for the larger molecules)."""
-    updates_per_step: int = 1
-    """Gradient updates after each environment step (in ``train``), once learning has started."""
-    learning_starts: int = 1000
-    """Transitions to collect before the first update (updates also wait for a full batch)."""
-    max_grad_norm: float | None = None
-    """Clip the gradient's global norm to this value; None (CRLQAS) does not clip."""
-    test_every: int = 100
-    """``train`` runs a greedy test episode every this many training episodes; 0 turns it off."""
-    device: str = "cpu"
-    """Torch device of the networks; bit-for-bit reproducibility is only promised on CPU."""
-
-    def __post_init__(self) -> None:
-        self.hidden_sizes = tuple(int(h) for h in self.hidden_sizes)
-        positive_ints = ("batch_size", "buffer_size", "target_sync_every", "n_step", "updates_per_step")
-        for name in positive_ints:
-            value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"DQNConfig.{name} must be a positive integer, got {value!r}")
-        if not self.hidden_sizes or min(self.hidden_sizes) < 1:
-            raise ValueError(f"DQNConfig.hidden_sizes must be positive widths, got {self.hidden_sizes!r}")
-        if self.learning_starts < 0 or self.test_every < 0:
-            raise ValueError("DQNConfig.learning_starts and DQNConfig.test_every must be >= 0")
-        if self.batch_size > self.buffer_size:
-            raise ValueError(
-                f"DQNConfig.batch_size ({self.batch_size}) must not exceed buffer_size ({self.buffer_size})"
-            )
-        if not 0.0 <= self.gamma <= 1.0:
-            raise ValueError(f"DQNConfig.gamma must lie in [0, 1], got {self.gamma!r}")
-        if not 0.0 <= self.epsilon_min <= self.epsilon_start <= 1.0:
-            raise ValueError(
-                "DQNConfig needs 0 <= epsilon_min <= epsilon_start <= 1, got "
-                f"epsilon_min={self.epsilon_min!r}, epsilon_start={self.epsilon_start!r}"
-            )
-        if not 0.0 < self.epsilon_decay <= 1.0:
-            raise ValueError(f"DQNConfig.epsilon_decay must lie in (0, 1], got {self.epsilon_decay!r}")
-        if self.learning_rate is not None and self.learning_rate <= 0:
-            raise ValueError(f"DQNConfig.learning_rate must be positive, got {self.learning_rate!r}")
-
-    @property
-    def lr(self) -> float:
-        """The Adam step size actually used (resolves ``learning_rate=None``)."""
-        if self.learning_rate is not None:
-            return float(self.learning_rate)
-        return 3e-4 if self.n_step > 1 else 1e-4
-
-    @classmethod
-    def crlqas(cls, max_gates: int, n_qubits: int | None = None, **overrides: Any) -> DQNConfig:
-        """CRLQAS settings for a gate budget (sets gamma) and register size (sets the width).
-
-        ``overrides`` replace any field, e.g. ``n_step=5`` as CRLQAS used for LiH on 4 qubits.
-        """
-        values: dict[str, Any] = {"gamma": crlqas_gamma(max_gates)}
-        if n_qubits is not None:
-            # CRLQAS widens the network with the register: 1000 units up to 4 qubits, 2000 for 6, 5000 for 8.
-            width = 1000 if n_qubits < 6 else 2000 if n_qubits < 8 else 5000
-            values["hidden_sizes"] = (width,) * 5
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(overrides) - known)
-        if unknown:
-            raise ValueError(f"unknown DQNConfig field(s) {unknown}; allowed: {', '.join(sorted(known))}")
-        values.update(overrides)
-        return cls(**values)
-
-
-def build_q_network(obs_dim: int, n_actions: int, config: DQNConfig, generator: torch.Generator) -> nn.Module:
-    """MLP from the flat observation to one Q-value per action.
-
-    The layers are created on the meta device and initialised with ``generator`` (same scheme as
-    PyTorch's default ``nn.Linear`` init), so building a network neither reads nor advances the global
-    torch RNG.
-    """
-    layers: list[nn.Module] = []
-    width = obs_dim
-    for hidden in config.hidden_sizes:
-        layers += [nn.Linear(width, hidden, device="meta"), nn.LeakyReLU(config.negative_slope)]
-        width = hidden
-    layers.append(nn.Linear(width, n_actions, device="meta"))
-    net = nn.Sequential(*layers).to_empty(device="cpu")
-    with torch.no_grad():
-        for module in net.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=generator)
-                bound = 1.0 / math.sqrt(module.in_features)
-                nn.init.uniform_(module.bias, -bound, bound, generator=generator)
-    return net.to(config.device)
-
-
-class ReplayBuffer:
-    """Circular store of (n-step) transitions in preallocated numpy arrays.
-
-    Each row holds the discounted reward sum of up to n steps and ``discount``: gamma^k for a
-    bootstrapped k-step transition, 0 when the episode terminated inside those k steps. Folding
-    termination and the step count into one number keeps the update a single formula.
-    Observations are stored as float32 (obs and next obs: ``2 * capacity * obs_dim * 4`` bytes).
-    """
-
-    def __init__(self, capacity: int, obs_dim: int, n_actions: int):
-        self.capacity, self.obs_dim, self.n_actions = capacity, obs_dim, n_actions
-        self.obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.actions = np.zeros(capacity, dtype=np.int64)
-        self.rewards = np.zeros(capacity, dtype=np.float32)
-        self.next_obs = np.zeros((capacity, obs_dim), dtype=np.float32)
-        self.discounts = np.zeros(capacity, dtype=np.float32)
-        self.next_masks = np.zeros((capacity, n_actions), dtype=bool)
-        self.pos = 0
-        self.size = 0
-
-    def __len__(self) -> int:
-        return self.size
-
-    def add(
-        self,
-        obs: np.ndarray,
-        action: int,
-        reward: float,
-        next_obs: np.ndarray,
-        discount: float,
-        next_mask: np.ndarray,
-    ) -> None:
-        """Write one transition over the oldest row once full."""
-        i = self.pos
-        self.obs[i], self.actions[i], self.rewards[i] = obs, action, reward
-        self.next_obs[i], self.discounts[i], self.next_masks[i] = next_obs, discount, next_mask
-        self.pos = (self.pos + 1) % self.capacity
-        self.size = min(self.size + 1, self.capacity)
-
-    def sample(self, batch_size: int, rng: np.random.Generator, device: str) -> dict[str, torch.Tensor]:
-        """A minibatch without replacement (as CRLQAS's ``random.sample``), as tensors on ``device``."""
-        idx = rng.choice(self.size, size=batch_size, replace=False)
-        arrays = {
-            "obs": self.obs[idx],
-            "actions": self.actions[idx],
-            "rewards": self.rewards[idx],
-            "next_obs": self.next_obs[idx],
-            "discounts": self.discounts[idx],
-            "next_masks": self.next_masks[idx],
-        }
-        return {k: torch.from_numpy(v).to(device) for k, v in arrays.items()}
-
-    def state_dict(self) -> dict[str, Any]:
-        """The filled rows as tensors, so ``torch.load(weights_only=True)`` can read a checkpoint."""
-        n = self.size
-        names = ("obs", "actions", "rewards", "next_obs", "discounts", "next_masks")
-        data = {k: torch.from_numpy(getattr(self, k)[:n].copy()) for k in names}
-        return {"capacity": self.capacity, "pos": self.pos, "size": n, **data}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if state["capacity"] != self.capacity:
-            raise ValueError(
-                f"checkpoint replay capacity {state['capacity']} != this agent's buffer_size {self.capacity}"
-            )
-        n = int(state["size"])
-        for k in ("obs", "actions", "rewards", "next_obs", "discounts", "next_masks"):
-            getattr(self, k)[:n] = state[k].numpy()
-        self.size, self.pos = n, int(state["pos"])
+__all__ = ["EpisodeCallback", "MaskedDQNAgent", "get_action_mask"]
 
 
 def get_action_mask(env: Any, info: dict[str, Any], n_actions: int) -> np.ndarray:
@@ -492,37 +288,7 @@ class MaskedDQNAgent:
         test_seed = None if seed is None or test_env is None else seed + 1
         history: list[dict[str, Any]] = []
         for i in range(int(episodes)):
-            start = time.perf_counter()
-            obs, info = env.reset(seed=seed if i == 0 else None)
-            mask = get_action_mask(env, info, self.n_actions)
-            ret, length, losses = 0.0, 0, []
-            while True:
-                action = self.act(obs, mask)
-                next_obs, reward, terminated, truncated, info = env.step(action)
-                next_mask = get_action_mask(env, info, self.n_actions)
-                self.observe(obs, action, reward, next_obs, terminated, truncated, next_mask)
-                for _ in range(self.config.updates_per_step):
-                    loss = self.update()
-                    if loss is not None:
-                        losses.append(loss)
-                ret += float(reward)
-                length += 1
-                obs, mask = next_obs, next_mask
-                if terminated or truncated:
-                    break
-            self.episodes += 1
-            stats: dict[str, Any] = {
-                "episode": self.episodes,
-                "return": ret,
-                "length": length,
-                "env_steps": self.env_steps,
-                "updates": self.updates,
-                "epsilon": self.epsilon,
-                "loss": float(np.mean(losses)) if losses else None,
-                "seconds": time.perf_counter() - start,
-                "info": info,
-                "test": None,
-            }
+            stats = self._train_episode(env, seed if i == 0 else None)
             if every and self.episodes % every == 0:
                 stats["test"] = self.evaluate(tenv, seed=test_seed)
                 test_seed = None
@@ -530,3 +296,37 @@ class MaskedDQNAgent:
             if callback is not None and callback(stats):
                 break
         return history
+
+    def _train_episode(self, env: Any, seed: int | None) -> dict[str, Any]:
+        """One training episode (act, step, observe, update); its stats without the test episode."""
+        start = time.perf_counter()
+        obs, info = env.reset(seed=seed)
+        mask = get_action_mask(env, info, self.n_actions)
+        ret, length, losses = 0.0, 0, []
+        while True:
+            action = self.act(obs, mask)
+            next_obs, reward, terminated, truncated, info = env.step(action)
+            next_mask = get_action_mask(env, info, self.n_actions)
+            self.observe(obs, action, reward, next_obs, terminated, truncated, next_mask)
+            for _ in range(self.config.updates_per_step):
+                loss = self.update()
+                if loss is not None:
+                    losses.append(loss)
+            ret += float(reward)
+            length += 1
+            obs, mask = next_obs, next_mask
+            if terminated or truncated:
+                break
+        self.episodes += 1
+        return {
+            "episode": self.episodes,
+            "return": ret,
+            "length": length,
+            "env_steps": self.env_steps,
+            "updates": self.updates,
+            "epsilon": self.epsilon,
+            "loss": float(np.mean(losses)) if losses else None,
+            "seconds": time.perf_counter() - start,
+            "info": info,
+            "test": None,
+        }

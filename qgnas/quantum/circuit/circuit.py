@@ -1,98 +1,20 @@
-"""Parameterised quantum circuits as plain gate lists.
-
-A :class:`Circuit` is the architecture that quantum architecture search proposes, mutates, hashes,
-logs and simulates, so it is deliberately small: a number of qubits, an ordered list of gates from a
-gate set, and nothing else. Angles are *not* stored in the circuit: every rotation gate owns one free
-parameter, numbered in gate order, and the parameter values travel separately (the optimiser owns
-them, the simulators take a whole batch of them at once).
-
-Gate vocabulary (names are case-insensitive; ``"cnot"`` means ``"cx"``):
-
-========  =======  ==========================================================
-name      qubits   meaning
-========  =======  ==========================================================
-``cx``    2        CNOT, written ``("cx", control, target)``
-``cz``    2        controlled Z (symmetric)
-``rx``    1        ``exp(-i theta X / 2)``, one parameter
-``ry``    1        ``exp(-i theta Y / 2)``, one parameter
-``rz``    1        ``exp(-i theta Z / 2)``, one parameter
-``h``     1        Hadamard
-``x``     1        Pauli X
-``sx``    1        square root of X (Qiskit's ``SXGate``)
-========  =======  ==========================================================
-
-Qubit ``i`` of a circuit is Qiskit qubit ``i`` and PennyLane wire ``i``; Hamiltonian Pauli strings use
-the same numbering (character ``i`` acts on qubit ``i``).
-
-Only the standard library and numpy are needed to import this module; Qiskit and PennyLane are
-imported inside the converters that use them.
-"""
+"""The :class:`Circuit` class (a gate list with its checks, counts and serialisation) and
+:func:`random_circuit`; the gate vocabulary is in :mod:`.gates`, the converters in :mod:`.export` and
+the text drawing in :mod:`.drawing`."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from qgnas.core.registry import Registry
+from . import export
+from .drawing import draw_text
+from .gates import DEFAULT_GATE_SET, GATE_QUBITS, SUPPORTED_GATES, Gate, canonical_gate_name
 
-__all__ = [
-    "DEFAULT_GATE_SET",
-    "GATES",
-    "PARAMETRIC_GATES",
-    "SUPPORTED_GATES",
-    "Circuit",
-    "Gate",
-    "random_circuit",
-]
-
-#: Number of qubits each supported gate acts on (the order is the order used in error messages).
-GATE_QUBITS: dict[str, int] = {"cx": 2, "cz": 2, "rx": 1, "ry": 1, "rz": 1, "h": 1, "x": 1, "sx": 1}
-SUPPORTED_GATES: tuple[str, ...] = tuple(GATE_QUBITS)
-#: Gates that carry one free angle each.
-PARAMETRIC_GATES: frozenset[str] = frozenset({"rx", "ry", "rz"})
-#: The gate set of CRLQAS and of most QAS work: CNOT plus the three Pauli rotations.
-DEFAULT_GATE_SET: tuple[str, ...] = ("cx", "rx", "ry", "rz")
-
-#: Gate names (canonical name -> qubit count) and their other spellings.
-GATES: Registry[int] = Registry(
-    "gate", GATE_QUBITS, {"cnot": "cx", "hadamard": "h", "pauli-x": "x", "not": "x", "cphase": "cz"}
-)
-
-
-def canonical_gate_name(name: str) -> str:
-    """Resolve ``"CNOT"``, ``"RX"``, ``"Hadamard"`` ... to the canonical lower-case gate name.
-
-    Raises:
-        ValueError: naming the unknown gate and listing the supported ones.
-    """
-    return GATES.resolve(name)
-
-
-@dataclass(frozen=True)
-class Gate:
-    """One gate: a canonical name and the qubits it acts on (control first for ``cx``)."""
-
-    name: str
-    qubits: tuple[int, ...]
-
-    @property
-    def n_qubits(self) -> int:
-        return len(self.qubits)
-
-    @property
-    def is_parametric(self) -> bool:
-        return self.name in PARAMETRIC_GATES
-
-    def to_tuple(self) -> tuple:
-        """``("cx", 0, 1)`` / ``("ry", 2)``: the form :meth:`Circuit.from_gates` takes."""
-        return (self.name, *self.qubits)
-
-    def __str__(self) -> str:
-        return f"{self.name}({', '.join(map(str, self.qubits))})"
+__all__ = ["Circuit", "random_circuit"]
 
 
 class Circuit:
@@ -331,22 +253,7 @@ class Circuit:
         Without ``params`` the rotations get symbolic parameters ``theta[k]`` (a ``ParameterVector``),
         which is what Qiskit's primitives and transpiler cache want.
         """
-        from qiskit import QuantumCircuit
-        from qiskit.circuit import ParameterVector
-
-        if params is None and self.n_params:
-            values: list[Any] = list(ParameterVector("theta", self.n_params))
-        else:
-            values = [float(v) for v in self.check_params(params)]
-        qc = QuantumCircuit(self.n_qubits)
-        k = 0
-        for g in self._gates:
-            if g.is_parametric:
-                getattr(qc, g.name)(values[k], g.qubits[0])
-                k += 1
-            else:
-                getattr(qc, g.name)(*g.qubits)
-        return qc
+        return export.to_qiskit(self, params)
 
     def to_pennylane_ops(self, params: Any) -> list[Any]:
         """PennyLane operations (not queued), circuit qubit i on wire i.
@@ -357,53 +264,15 @@ class Circuit:
         import pennylane as qml
 
         with qml.QueuingManager.stop_recording():
-            return self._pennylane_ops(params)
+            return export.pennylane_ops(self, params)
 
     def apply_pennylane(self, params: Any) -> list[Any]:
         """Create (and thereby queue) the operations inside a QNode; returns them."""
-        return self._pennylane_ops(params)
-
-    def _pennylane_ops(self, params: Any) -> list[Any]:
-        import pennylane as qml
-
-        values = self.check_params(params)
-        cls = {
-            "cx": qml.CNOT,
-            "cz": qml.CZ,
-            "rx": qml.RX,
-            "ry": qml.RY,
-            "rz": qml.RZ,
-            "h": qml.Hadamard,
-            "x": qml.PauliX,
-            "sx": qml.SX,
-        }
-        ops = []
-        k = 0
-        for g in self._gates:
-            if g.is_parametric:
-                ops.append(cls[g.name](values[k], wires=g.qubits[0]))
-                k += 1
-            else:
-                ops.append(cls[g.name](wires=list(g.qubits) if g.n_qubits > 1 else g.qubits[0]))
-        return ops
+        return export.pennylane_ops(self, params)
 
     def to_qasm(self, params: Any = None) -> str:
         """OpenQASM 2.0 text (``qelib1.inc`` gates); angles printed with full double precision."""
-        values = [float(v) for v in self.check_params(params)]
-        lines = ["OPENQASM 2.0;", 'include "qelib1.inc";']
-        if any(g.name == "sx" for g in self._gates):
-            # the standard qelib1.inc has no sx; define it (sx = sdg h sdg up to a global phase)
-            lines.append("gate sx a { sdg a; h a; sdg a; }")
-        lines.append(f"qreg q[{self.n_qubits}];")
-        k = 0
-        for g in self._gates:
-            args = ",".join(f"q[{q}]" for q in g.qubits)
-            if g.is_parametric:
-                lines.append(f"{g.name}({values[k]!r}) {args};")
-                k += 1
-            else:
-                lines.append(f"{g.name} {args};")
-        return "\n".join(lines) + "\n"
+        return export.to_qasm(self, params)
 
     # ------------------------------------------------------------------ serialisation
 
@@ -441,7 +310,7 @@ class Circuit:
             filename: with ``output="mpl"``, also save the figure there (e.g. a PNG).
         """
         if output == "text":
-            text = self._draw_text(params)
+            text = draw_text(self, params)
             if filename is not None:
                 with open(filename, "w", encoding="utf-8") as fh:
                     fh.write(text + "\n")
@@ -449,54 +318,6 @@ class Circuit:
         if output == "mpl":
             return self.to_qiskit(params).draw(output="mpl", filename=filename)
         raise ValueError(f"unknown drawing output {output!r}; allowed are 'text' and 'mpl'")
-
-    def _draw_text(self, params: Any) -> str:
-        values = None if params is None else [float(v) for v in self.check_params(params)]
-        n = self.n_qubits
-        # drawing columns: like moments, but a two-qubit gate also blocks the wires it crosses
-        level = [0] * n
-        moments = []
-        for g in self._gates:
-            lo, hi = min(g.qubits), max(g.qubits)
-            m = max(level[lo : hi + 1])
-            moments.append(m)
-            for q in range(lo, hi + 1):
-                level[q] = m + 1
-        n_cols = max(moments, default=-1) + 1
-        # rows: 2*q is qubit q's wire, 2*q+1 the gap below it (vertical connectors)
-        cells: list[list[str]] = [["" for _ in range(n_cols)] for _ in range(2 * n - 1)]
-        k = 0
-        for g, m in zip(self._gates, moments, strict=True):
-            if g.is_parametric:
-                angle = f"θ{k}" if values is None else f"{values[k]:.3g}"
-                cells[2 * g.qubits[0]][m] = f"{g.name.upper()}({angle})"
-                k += 1
-            elif g.n_qubits == 1:
-                cells[2 * g.qubits[0]][m] = {"h": "H", "x": "X", "sx": "SX"}[g.name]
-            else:
-                a, b = g.qubits
-                cells[2 * a][m] = "●"
-                cells[2 * b][m] = "⊕" if g.name == "cx" else "●"
-                lo, hi = min(a, b), max(a, b)
-                for row in range(2 * lo + 1, 2 * hi):
-                    cells[row][m] = "│" if row % 2 else "┼"
-        widths = [max(1, *(len(cells[r][c]) for r in range(2 * n - 1))) for c in range(n_cols)]
-        label_w = len(f"q{n - 1}: ")
-        lines = []
-        for r in range(2 * n - 1):
-            wire = r % 2 == 0
-            fill = "─" if wire else " "
-            parts = [f"q{r // 2}: ".ljust(label_w) if wire else " " * label_w]
-            for c in range(n_cols):
-                cell = cells[r][c]
-                if wire and cell == "":
-                    cell = fill * widths[c]
-                pad = widths[c] - len(cell)
-                left = pad // 2
-                parts.append(fill + fill * left + cell + fill * (pad - left) + fill)
-            parts.append(fill)
-            lines.append("".join(parts).rstrip())
-        return "\n".join(lines)
 
 
 def random_circuit(

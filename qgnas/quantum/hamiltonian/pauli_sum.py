@@ -1,23 +1,5 @@
-"""Qubit Hamiltonians as weighted sums of Pauli strings.
-
-A :class:`Hamiltonian` is the one currency every quantum piece of qgnas speaks: the PTM simulator dots
-the state's Pauli vector with :attr:`Hamiltonian.coeffs`, the reference backends convert it with
-:meth:`Hamiltonian.to_qiskit` / :meth:`Hamiltonian.to_pennylane`, and the search environments read
-:attr:`Hamiltonian.ground_energy` and :attr:`Hamiltonian.lower_bound` for rewards and curricula.
-
-Conventions (fixed; everything else relies on them):
-
-* A Pauli string has one character per qubit over ``"IXYZ"`` and **character i acts on qubit i**
-  (PennyLane wire i). Qiskit labels are written the other way round (its rightmost character is qubit
-  0), so :meth:`Hamiltonian.to_qiskit` reverses each label.
-* :meth:`Hamiltonian.to_sparse_matrix` is the Kronecker product of the characters in string order, i.e.
-  **qubit 0 is the most significant bit** of the basis index. That is PennyLane's
-  ``qml.matrix(op, wire_order=range(n))``; Qiskit's ``Operator``/``to_matrix()`` of the converted
-  operator is the same matrix with the qubit order reversed (``little_endian=True`` gives that one).
-
-Only numpy and scipy are needed to import this module; PennyLane and Qiskit are imported inside the
-methods that convert to them.
-"""
+"""The :class:`Hamiltonian` class: a real weighted sum of Pauli strings, its properties and its
+conversions (conventions in :mod:`qgnas.quantum.hamiltonian`)."""
 
 from __future__ import annotations
 
@@ -28,15 +10,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Hamiltonian", "ghz_projector", "heisenberg", "maxcut", "transverse_field_ising"]
+from .models import PauliTerms, ghz_projector_terms, heisenberg_terms, maxcut_terms, tfim_terms
+from .spectrum import lowest_eigenvalue, pauli_sum_matrix
+from .terms import merged_terms
 
-_PAULI_CHARS = "IXYZ"
-# Imaginary parts up to this size (absolute, or relative to the largest coefficient) are treated as
-# round-off of a Hermitian operator; anything larger means the input is not a Hamiltonian.
-_IMAG_ATOL = 1e-10
-# Up to this dimension the ground energy is found with a dense eigensolver (exact and fast enough);
-# above it with Lanczos (scipy eigsh), which needs only matrix-vector products.
-_DENSE_MAX_DIM = 256
+__all__ = ["Hamiltonian", "ghz_projector", "heisenberg", "maxcut", "transverse_field_ising"]
 
 
 class Hamiltonian:
@@ -111,70 +89,13 @@ class Hamiltonian:
             ValueError: on an unknown Pauli character, strings of different lengths, a count mismatch
                 between strings and coefficients, a non-finite or genuinely complex coefficient.
         """
-        strings = list(strings)
-        for k, s in enumerate(strings):
-            if not isinstance(s, str):
-                raise ValueError(
-                    f"Pauli string #{k} is {s!r} of type {type(s).__name__}; expected a str over 'IXYZ'"
-                )
-        strings = [s.upper() for s in strings]
-        raw = np.atleast_1d(np.asarray(list(coeffs) if not isinstance(coeffs, np.ndarray) else coeffs))
-        if raw.ndim != 1:
-            raise ValueError(f"coeffs must be one-dimensional, got shape {raw.shape}")
-        if len(raw) != len(strings):
-            raise ValueError(
-                f"got {len(strings)} Pauli strings but {len(raw)} coefficients; need one per string"
-            )
-        if raw.dtype == object or not np.issubdtype(raw.dtype, np.number):
-            for k, c in enumerate(raw):
-                if not isinstance(c, int | float | complex | np.number) or isinstance(c, bool):
-                    raise ValueError(f"coefficient #{k} is {c!r}; coefficients must be real numbers")
-        raw = raw.astype(np.complex128)
-        if not np.all(np.isfinite(raw)):
-            k = int(np.flatnonzero(~np.isfinite(raw))[0])
-            raise ValueError(f"coefficient #{k} ({strings[k]!r}) is {raw[k]}; coefficients must be finite")
-        scale = max(1.0, float(np.max(np.abs(raw)))) if len(raw) else 1.0
-        bad_imag = np.abs(raw.imag) > _IMAG_ATOL * scale
-        if np.any(bad_imag):
-            k = int(np.flatnonzero(bad_imag)[0])
-            raise ValueError(
-                f"coefficient #{k} of {strings[k]!r} is {raw[k]}: Pauli coefficients of a Hamiltonian "
-                f"must be real (imaginary part at most {_IMAG_ATOL:g} relative)"
-            )
-        values = raw.real
+        n, paulis, values = merged_terms(strings, coeffs, n_qubits)
+        return cls(n, paulis, values, name or "hamiltonian", metadata=metadata)
 
-        if not strings:
-            if n_qubits is None:
-                raise ValueError("an empty Hamiltonian needs n_qubits to be given")
-            n = int(n_qubits)
-        else:
-            n = len(strings[0])
-            if n_qubits is not None and int(n_qubits) != n:
-                raise ValueError(f"n_qubits={n_qubits} but the Pauli strings have length {n}")
-        if n < 1:
-            raise ValueError(f"n_qubits must be at least 1, got {n}")
-        for k, s in enumerate(strings):
-            if len(s) != n:
-                raise ValueError(
-                    f"Pauli string #{k} {s!r} has length {len(s)}, but the first one has length {n}; "
-                    "all strings need one character per qubit"
-                )
-            bad = set(s) - set(_PAULI_CHARS)
-            if bad:
-                raise ValueError(
-                    f"Pauli string #{k} {s!r} contains {''.join(sorted(bad))!r}; allowed characters are "
-                    f"{_PAULI_CHARS!r}"
-                )
-
-        merged: dict[str, float] = {}
-        for s, c in zip(strings, values, strict=True):
-            merged[s] = merged.get(s, 0.0) + float(c)
-        return cls(
-            n,
-            list(merged),
-            np.fromiter(merged.values(), dtype=np.float64, count=len(merged)),
-            name or "hamiltonian",
-            metadata=metadata,
+    @classmethod
+    def _from_terms(cls, terms: PauliTerms) -> Hamiltonian:
+        return cls.from_pauli_strings(
+            terms.strings, terms.coeffs, terms.name, n_qubits=terms.n_qubits, metadata=terms.metadata
         )
 
     @classmethod
@@ -215,17 +136,7 @@ class Hamiltonian:
         The minus signs make ``J > 0`` ferromagnetic and put the critical point at ``J = h`` (the usual
         benchmark). ``periodic`` adds the bond (n-1, 0); it needs ``n >= 3`` so that it is a new bond.
         """
-        n = _check_n(n, minimum=1)
-        if periodic and n < 3:
-            raise ValueError(f"a periodic chain needs n >= 3 qubits (got n={n}); use periodic=False")
-        bonds = _chain_bonds(n, periodic)
-        strings = [_pauli_on(n, {i: "Z", j: "Z"}) for i, j in bonds] + [
-            _pauli_on(n, {i: "X"}) for i in range(n)
-        ]
-        coeffs = [-float(J)] * len(bonds) + [-float(h)] * n
-        return cls.from_pauli_strings(
-            strings, coeffs, f"tfim_n{n}_J{J:g}_h{h:g}" + ("_pbc" if periodic else ""), n_qubits=n
-        )
+        return cls._from_terms(tfim_terms(n, J, h, periodic))
 
     @classmethod
     def heisenberg(
@@ -240,32 +151,7 @@ class Hamiltonian:
         ``J`` is one number (isotropic XXX) or ``(Jx, Jy, Jz)``; positive J is antiferromagnetic.
         ``periodic`` adds the bond (n-1, 0) and needs ``n >= 3``.
         """
-        n = _check_n(n, minimum=2)
-        if periodic and n < 3:
-            raise ValueError(f"a periodic chain needs n >= 3 qubits (got n={n}); use periodic=False")
-        if np.isscalar(J):
-            jx = jy = jz = float(J)  # type: ignore[arg-type]
-        else:
-            js = list(J)  # type: ignore[arg-type]
-            if len(js) != 3:
-                raise ValueError(f"J must be a number or (Jx, Jy, Jz), got {J!r}")
-            jx, jy, jz = (float(v) for v in js)
-        strings: list[str] = []
-        coeffs: list[float] = []
-        for i, j in _chain_bonds(n, periodic):
-            for axis, coupling in (("X", jx), ("Y", jy), ("Z", jz)):
-                if coupling != 0.0:
-                    strings.append(_pauli_on(n, {i: axis, j: axis}))
-                    coeffs.append(coupling)
-        if h != 0.0:
-            strings += [_pauli_on(n, {i: "Z"}) for i in range(n)]
-            coeffs += [float(h)] * n
-        name = (
-            f"heisenberg_n{n}_J{jx:g},{jy:g},{jz:g}"
-            + (f"_h{h:g}" if h else "")
-            + ("_pbc" if periodic else "")
-        )
-        return cls.from_pauli_strings(strings, coeffs, name, n_qubits=n)
+        return cls._from_terms(heisenberg_terms(n, J, h, periodic))
 
     @classmethod
     def maxcut(
@@ -283,29 +169,7 @@ class Hamiltonian:
             edges: pairs ``(i, j)`` (weight 1) or triples ``(i, j, w)``. Repeated edges add up.
             n_nodes: number of nodes; defaults to the largest node index + 1.
         """
-        parsed: list[tuple[int, int, float]] = []
-        for e in edges:
-            e = tuple(e)
-            if len(e) not in (2, 3):
-                raise ValueError(f"edge {e!r} must be (i, j) or (i, j, weight)")
-            i, j = e[0], e[1]
-            if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in (i, j)):
-                raise ValueError(f"edge {e!r}: nodes must be non-negative integers")
-            i, j = int(i), int(j)
-            if i < 0 or j < 0:
-                raise ValueError(f"edge {e!r}: nodes must be non-negative integers")
-            if i == j:
-                raise ValueError(f"edge {e!r} is a self-loop; a self-loop is never cut, remove it")
-            parsed.append((i, j, float(e[2]) if len(e) == 3 else 1.0))
-        if not parsed:
-            raise ValueError("maxcut needs at least one edge")
-        largest = max(max(i, j) for i, j, _ in parsed)
-        n = largest + 1 if n_nodes is None else int(n_nodes)
-        if n <= largest:
-            raise ValueError(f"n_nodes={n_nodes} but an edge uses node {largest}; need n_nodes > {largest}")
-        strings = [_pauli_on(n, {i: "Z", j: "Z"}) for i, j, _ in parsed] + ["I" * n]
-        coeffs = [w / 2 for _, _, w in parsed] + [-sum(w for _, _, w in parsed) / 2]
-        return cls.from_pauli_strings(strings, coeffs, f"maxcut_n{n}_m{len(parsed)}", n_qubits=n)
+        return cls._from_terms(maxcut_terms(edges, n_nodes))
 
     @classmethod
     def ghz_projector(cls, n: int) -> Hamiltonian:
@@ -321,22 +185,7 @@ class Hamiltonian:
 
         so ``P = 2^-n [sum_{S even} Z_S + sum_{T even} (-1)^(|T|/2) P_T]``: 2^n strings, all real.
         """
-        n = _check_n(n, minimum=1)
-        strings: list[str] = []
-        coeffs: list[float] = []
-        scale = 0.5**n
-        for mask in range(1 << n):
-            bits = [(mask >> (n - 1 - q)) & 1 for q in range(n)]
-            weight = sum(bits)
-            if weight % 2:
-                continue
-            strings.append("".join("Z" if b else "I" for b in bits))
-            coeffs.append(scale)
-            strings.append("".join("Y" if b else "X" for b in bits))
-            coeffs.append(scale * (-1.0) ** (weight // 2))
-        return cls.from_pauli_strings(
-            strings, coeffs, f"ghz_projector_n{n}", n_qubits=n, metadata={"problem": "ghz_projector"}
-        )
+        return cls._from_terms(ghz_projector_terms(n))
 
     @classmethod
     def ghz(cls, n: int) -> Hamiltonian:
@@ -430,35 +279,7 @@ class Hamiltonian:
                 ``True``: qubit 0 is the least significant bit, as Qiskit's ``to_matrix()`` of
                 :meth:`to_qiskit`.
         """
-        n = self.n_qubits
-        dim = 1 << n
-        basis = np.arange(dim, dtype=np.int64)
-        rows, cols, vals = [], [], []
-        for s, c in zip(self.paulis, self.coeffs, strict=True):
-            if c == 0.0:
-                continue
-            xmask = zmask = 0
-            n_y = 0
-            for q, ch in enumerate(s):
-                bit = 1 << (q if little_endian else n - 1 - q)
-                if ch in "XY":
-                    xmask |= bit
-                if ch in "ZY":
-                    zmask |= bit
-                n_y += ch == "Y"
-            # P|b> = i^{n_y} (-1)^{popcount(b & zmask)} |b ^ xmask>, using Y = i X Z.
-            sign = 1.0 - 2.0 * (_popcount(basis & zmask) & 1)
-            vals.append((c * (1j**n_y)) * sign)
-            rows.append(basis ^ xmask)
-            cols.append(basis)
-        if not vals:
-            return sp.csr_matrix((dim, dim), dtype=np.complex128)
-        mat = sp.coo_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(dim, dim)
-        ).tocsr()
-        mat.sum_duplicates()
-        mat.eliminate_zeros()
-        return mat
+        return pauli_sum_matrix(self.paulis, self.coeffs, self.n_qubits, little_endian)
 
     def to_pennylane(self) -> Any:
         """A PennyLane Hamiltonian (``qml.Hamiltonian``, a ``LinearCombination``) on wires 0..n-1."""
@@ -500,52 +321,7 @@ class Hamiltonian:
     __hash__ = None  # type: ignore[assignment]  # mutable-by-convention container, compared by value
 
 
-# ---------------------------------------------------------------------- helpers
-
-
-def _check_n(n: int, minimum: int) -> int:
-    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < minimum:
-        raise ValueError(f"n must be an integer >= {minimum}, got {n!r}")
-    return int(n)
-
-
-def _chain_bonds(n: int, periodic: bool) -> list[tuple[int, int]]:
-    bonds = [(i, i + 1) for i in range(n - 1)]
-    if periodic:
-        bonds.append((n - 1, 0))
-    return bonds
-
-
-def _pauli_on(n: int, ops: dict[int, str]) -> str:
-    chars = ["I"] * n
-    for q, ch in ops.items():
-        chars[q] = ch
-    return "".join(chars)
-
-
-def _popcount(a: np.ndarray) -> np.ndarray:
-    """Bit count of non-negative int64 values (vectorised, no numpy>=2 bitwise_count needed)."""
-    a = a.astype(np.uint64)
-    count = np.zeros(a.shape, dtype=np.int64)
-    while np.any(a):
-        count += (a & np.uint64(1)).astype(np.int64)
-        a >>= np.uint64(1)
-    return count
-
-
-def lowest_eigenvalue(mat: sp.spmatrix, real: bool) -> float:
-    """Smallest eigenvalue of a Hermitian sparse matrix: dense for small ones, Lanczos otherwise."""
-    if real:
-        mat = mat.real
-    dim = mat.shape[0]
-    if dim <= _DENSE_MAX_DIM:
-        return float(np.linalg.eigvalsh(mat.toarray())[0])
-    from scipy.sparse.linalg import eigsh
-
-    # A fixed start vector keeps the result reproducible run to run.
-    v0 = np.random.default_rng(0).standard_normal(dim)
-    vals = eigsh(mat, k=1, which="SA", v0=v0.astype(mat.dtype), tol=1e-12, maxiter=max(1000, 20 * dim))[0]
-    return float(vals[0])
+# ---------------------------------------------------------------------- module-level aliases
 
 
 def transverse_field_ising(n: int, J: float = 1.0, h: float = 1.0, periodic: bool = False) -> Hamiltonian:
