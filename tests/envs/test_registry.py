@@ -22,6 +22,8 @@ FAST = {
         "optimizer_options": {"maxiter": 20},
     },
     "qgnas/GNNArchSearch-v0": {"space": "nas-bench-graph", "dataset": "cora"},
+    "qgnas/PredatorPrey-v0": {"grid_size": 5, "n_agents": 3, "vision": 1},
+    "qgnas/PredatorCapturePrey-v0": {"grid_size": 5, "n_agents": 3, "n_capture": 1},
 }
 IDS = sorted(env_id for env_id in gym.registry if env_id.startswith("qgnas/"))
 
@@ -37,14 +39,21 @@ def rollout(env: gym.Env, seed: int, steps: int = 6) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     trace = [np.asarray(obs, dtype=float).ravel()]
     for _ in range(steps):
-        masks = getattr(env.unwrapped, "action_masks", None)
-        legal = np.flatnonzero(masks()) if masks is not None else np.arange(env.action_space.n)
-        obs, reward, terminated, truncated, _ = env.step(int(rng.choice(legal)))
+        obs, reward, terminated, truncated, _ = env.step(draw_action(env, rng))
         trace += [np.asarray(obs, dtype=float).ravel(), np.array([reward], dtype=float)]
         if terminated or truncated:
             obs, _ = env.reset()
             trace.append(np.asarray(obs, dtype=float).ravel())
     return trace
+
+
+def draw_action(env: gym.Env, rng: np.random.Generator):
+    """A legal action: from the mask for Discrete spaces, one choice per entry for MultiDiscrete."""
+    if isinstance(env.action_space, gym.spaces.MultiDiscrete):
+        return rng.integers(env.action_space.nvec)
+    masks = getattr(env.unwrapped, "action_masks", None)
+    legal = np.flatnonzero(masks()) if masks is not None else np.arange(env.action_space.n)
+    return int(rng.choice(legal))
 
 
 def same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
