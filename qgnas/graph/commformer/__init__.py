@@ -27,6 +27,9 @@ _EXPORTS: dict[str, str] = {
     "CommFormerConfig": "policy",
     "CommFormerPolicy": "policy",
     "bilevel_target": "policy",
+    "TrainConfig": "training",
+    "Trainer": "training",
+    "train": "training",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
