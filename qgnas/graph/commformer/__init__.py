@@ -30,6 +30,10 @@ _EXPORTS: dict[str, str] = {
     "TrainConfig": "training",
     "Trainer": "training",
     "train": "training",
+    "CommGraphArch": "search_space",
+    "CommGraphEvaluator": "search_space",
+    "CommGraphSpace": "search_space",
+    "commgraph_task": "search_space",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

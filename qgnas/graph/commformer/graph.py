@@ -156,6 +156,29 @@ class CommGraph(nn.Module):
         generator = torch.Generator().manual_seed(seed)
         return topk_straight_through(torch.rand(n, n, generator=generator), self.k, noisy=False)[1]
 
+    def set_fixed(self, adjacency: torch.Tensor) -> None:
+        """Replace the fixed graph of a ``"random"`` graph with a given one (the search spaces' hook:
+        they train one chosen graph); ``adjacency`` is n x n 0/1, row = receiver, diagonal 1, and
+        exactly ``k`` other senders per row, the same budget the random draw had."""
+        if self.mode != "random":
+            raise ValueError(
+                f"set_fixed needs a graph of mode 'random' (k-hot rows), this one is {self.mode!r}"
+            )
+        adj = torch.as_tensor(adjacency, dtype=self.fixed.dtype)
+        n = self.n_agents
+        if adj.shape != (n, n):
+            raise ValueError(f"adjacency of shape {tuple(adj.shape)} is not allowed: expected ({n}, {n})")
+        if not bool(((adj == 0) | (adj == 1)).all()):
+            raise ValueError("adjacency is not allowed: expected entries 0 or 1")
+        if not bool((adj.diagonal() == 1).all()):
+            raise ValueError("adjacency is not allowed: every agent must hear itself (diagonal 1)")
+        senders = (adj.sum(-1) - 1).long().tolist()
+        if any(s != self.k for s in senders):
+            raise ValueError(
+                f"adjacency with {senders} senders per receiver is not allowed: expected k={self.k} each"
+            )
+        self.fixed.copy_(adj)
+
     def set_progress(
         self, progress: float | None = None, *, step: int | None = None, total: int | None = None
     ):
