@@ -35,6 +35,21 @@ def key_from_generator(rng: np.random.Generator) -> np.uint64:
     return np.uint64(rng.integers(0, 2**64, dtype=np.uint64))
 
 
+def capture_config(
+    grid_size: int,
+    n_agents: int,
+    vision: int,
+    episode_limit: int | None,
+    n_capture: int,
+    on_prey_reward: float,
+    step_penalty: float,
+) -> GridConfig:
+    """A Predator-Capture-Prey :class:`GridConfig`: as any grid, but with at least one capture agent."""
+    if isinstance(n_capture, int) and not isinstance(n_capture, bool) and n_capture < 1:
+        raise ValueError(f"n_capture={n_capture!r} is not allowed: at least 1 capture agent")
+    return GridConfig(grid_size, n_agents, vision, episode_limit, n_capture, on_prey_reward, step_penalty)
+
+
 def _integer(name: str, value: object, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
         raise ValueError(f"{name}={value!r} is not allowed: expected an integer >= {low}")

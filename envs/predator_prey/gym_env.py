@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from .core import MOVES, GridConfig, PredatorPreyCore, key_from_generator
+from .core import MOVES, GridConfig, PredatorPreyCore, capture_config, key_from_generator
 
 
 def joint_spaces(config: GridConfig) -> tuple[spaces.Box, spaces.MultiDiscrete]:
@@ -165,9 +165,7 @@ class PredatorCapturePreyEnv(PredatorPreyEnv):
         step_penalty: float = -0.05,
         render_mode: str | None = None,
     ) -> None:
-        if isinstance(n_capture, int) and not isinstance(n_capture, bool) and n_capture < 1:
-            raise ValueError(f"n_capture={n_capture!r} is not allowed: at least 1 capture agent")
-        config = GridConfig(
+        config = capture_config(
             grid_size, n_agents, vision, episode_limit, n_capture, on_prey_reward, step_penalty
         )
         self._setup(config, render_mode)

@@ -10,7 +10,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from .core import GridConfig, PredatorPreyCore, key_from_generator
+from .core import GridConfig, PredatorPreyCore, capture_config, key_from_generator
 from .gym_env import joint_spaces
 
 
@@ -143,9 +143,7 @@ class PredatorCapturePreyVectorEnv(PredatorPreyVectorEnv):
         step_penalty: float = -0.05,
         render_mode: str | None = None,
     ) -> None:
-        if isinstance(n_capture, int) and not isinstance(n_capture, bool) and n_capture < 1:
-            raise ValueError(f"n_capture={n_capture!r} is not allowed: at least 1 capture agent")
-        config = GridConfig(
+        config = capture_config(
             grid_size, n_agents, vision, episode_limit, n_capture, on_prey_reward, step_penalty
         )
         self._setup(config, num_envs, autoreset_mode, render_mode)

@@ -119,7 +119,7 @@ class PTMMeasurement:
 
     def energy(self, x: torch.Tensor) -> torch.Tensor:
         """Energies ``(B,)`` from final states."""
-        return x.index_select(1, self.index) @ self.weights
+        return self.values(x) @ self.weights
 
 
 class StatevectorMeasurement:
