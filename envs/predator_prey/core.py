@@ -70,8 +70,8 @@ class GridConfig:
     """Steps before truncation; None means 4 x grid_size (IC3Net's 20, 40 and 80 for 5, 10, 20)."""
     n_capture: int = 0
     """How many of the agents (the last ones) are blind capture agents (Predator-Capture-Prey)."""
-    on_prey_reward: float = 0.05
-    """Reward of a step for an agent on the prey."""
+    on_prey_reward: float = 0.0
+    """Reward of a step for an agent on the prey (IC3Net's "mixed" mode: 0; see the Gymnasium env)."""
     step_penalty: float = -0.05
     """Reward of a step for an agent not on the prey."""
 

@@ -47,10 +47,15 @@ class PredatorPreyEnv(gym.Env):
 
     ## Rewards
 
-    Per agent and step: ``on_prey_reward`` (+0.05) on the prey, ``step_penalty`` (-0.05) elsewhere.
-    The env's reward is their **sum** over agents, the team reward of the released CommFormer code, so
+    Per agent and step: ``step_penalty`` (-0.05) off the prey and ``on_prey_reward`` (0) on it, the
+    rules of IC3Net's default "mixed" mode, whose episodes end when every predator is on the prey.
+    A positive ``on_prey_reward`` (IC3Net's +0.05 of its "cooperative" mode, which never ends an
+    episode early) pays the team for *not* finishing when combined with the early end: two predators
+    on the prey and one away earn +0.05 a step, a capture earns nothing more. A PPO pilot with +0.05
+    learned exactly that (success fell from 0.20 to 0.02 while the return rose), hence the default.
+    The env's reward is the **sum** over agents, the team reward of the released CommFormer code, so
     an episode's return is the sum of every agent's IC3Net return; per-agent rewards are in
-    ``info["rewards"]``. (IC3Net's "mixed" mode gives 0 on the prey: ``on_prey_reward=0``.)
+    ``info["rewards"]``.
 
     ## Episode End
 
@@ -61,7 +66,7 @@ class PredatorPreyEnv(gym.Env):
     ## Arguments
 
     - ``grid_size`` (5), ``n_agents`` (3), ``vision`` (1), ``episode_limit`` (None: 4 * grid_size).
-    - ``on_prey_reward`` (0.05), ``step_penalty`` (-0.05).
+    - ``on_prey_reward`` (0.0), ``step_penalty`` (-0.05).
     - ``render_mode``: None or ``"ansi"``.
 
     A grid smaller than the vision window, fewer than one agent, or more agents than free cells is a
@@ -82,7 +87,7 @@ class PredatorPreyEnv(gym.Env):
         vision: int = 1,
         episode_limit: int | None = None,
         *,
-        on_prey_reward: float = 0.05,
+        on_prey_reward: float = 0.0,
         step_penalty: float = -0.05,
         render_mode: str | None = None,
     ) -> None:
@@ -161,7 +166,7 @@ class PredatorCapturePreyEnv(PredatorPreyEnv):
         episode_limit: int | None = None,
         n_capture: int = 1,
         *,
-        on_prey_reward: float = 0.05,
+        on_prey_reward: float = 0.0,
         step_penalty: float = -0.05,
         render_mode: str | None = None,
     ) -> None:

@@ -33,7 +33,7 @@ class PredatorPreyParallelEnv(ParallelEnv):
         episode_limit: int | None = None,
         n_capture: int = 0,
         *,
-        on_prey_reward: float = 0.05,
+        on_prey_reward: float = 0.0,
         step_penalty: float = -0.05,
         render_mode: str | None = None,
     ) -> None:

@@ -44,7 +44,7 @@ class PredatorPreyVectorEnv(VectorEnv):
         episode_limit: int | None = None,
         *,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-        on_prey_reward: float = 0.05,
+        on_prey_reward: float = 0.0,
         step_penalty: float = -0.05,
         render_mode: str | None = None,
     ) -> None:
@@ -139,7 +139,7 @@ class PredatorCapturePreyVectorEnv(PredatorPreyVectorEnv):
         n_capture: int = 1,
         *,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-        on_prey_reward: float = 0.05,
+        on_prey_reward: float = 0.0,
         step_penalty: float = -0.05,
         render_mode: str | None = None,
     ) -> None:

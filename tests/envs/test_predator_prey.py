@@ -46,22 +46,22 @@ def test_reward_on_the_prey_and_frozen_predators():
     env = PredatorPreyEnv(grid_size=5, n_agents=3)
     placed(env, [(2, 2), (0, 0), (4, 4)], prey=(2, 3))
     _, reward, terminated, _, info = env.step([RIGHT, STAY, UP])
-    np.testing.assert_allclose(info["rewards"], [0.05, -0.05, -0.05])
-    assert reward == pytest.approx(-0.05) and not terminated
+    np.testing.assert_allclose(info["rewards"], [0.0, -0.05, -0.05])  # IC3Net's mixed mode
+    assert reward == pytest.approx(-0.1) and not terminated
     assert info["on_prey"].tolist() == [True, False, False]
     # a predator that reached the prey stays on it whatever it does; the others still move
     _, _, _, _, info = env.step([LEFT, DOWN, LEFT])
     assert env.core.pos[0].tolist() == [[2, 3], [1, 0], [3, 3]]
-    np.testing.assert_allclose(info["rewards"], [0.05, -0.05, -0.05])
+    np.testing.assert_allclose(info["rewards"], [0.0, -0.05, -0.05])
 
 
 def test_border_blocks_moves_and_on_prey_reward_is_an_argument():
-    env = PredatorPreyEnv(grid_size=5, n_agents=2, on_prey_reward=0.0)
+    env = PredatorPreyEnv(grid_size=5, n_agents=2, on_prey_reward=0.05)
     placed(env, [(0, 0), (4, 4)], prey=(0, 1))
     _, _, _, _, info = env.step([UP, DOWN])
     assert env.core.pos[0].tolist() == [[0, 0], [4, 4]]
     _, _, _, _, info = env.step([RIGHT, RIGHT])
-    np.testing.assert_allclose(info["rewards"], [0.0, -0.05])
+    np.testing.assert_allclose(info["rewards"], [0.05, -0.05])
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_episode_ends_when_all_are_on_the_prey_with_success():
     assert not terminated and not info["success"]
     _, reward, terminated, truncated, info = env.step([STAY, STAY, DOWN])
     assert terminated and not truncated and info["success"]
-    assert reward == pytest.approx(0.15)
+    assert reward == pytest.approx(0.0)  # everyone on the prey: no step penalty left
     with pytest.raises(RuntimeError, match="reset"):
         env.step([STAY, STAY, STAY])
 
