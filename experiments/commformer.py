@@ -36,6 +36,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--graph", default="learned", help="learned, full, none or random")
     p.add_argument("--sparsity", type=float, default=0.4, help="S in (0, 1]: k = max(floor(n S), 1)")
     p.add_argument("--gate", action="store_true", help="add the per-agent temporal gate")
+    p.add_argument(
+        "--adjacency",
+        help="with --graph random: train with this fixed graph instead of a random draw; a JSON file "
+        "holding n x n 0/1 rows (row = receiver), or an object with an 'adjacency' key (a summary.json)",
+    )
     p.add_argument("--seed", type=int, default=0, help="root seed")
     p.add_argument("--steps", type=int, default=100_000, help="environment steps (grid steps)")
     p.add_argument("--envs", type=int, default=20, help="grids stepped together")
@@ -44,6 +49,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p.parse_args(argv)
+
+
+def read_adjacency(path: str | None) -> list[list[int]] | None:
+    if path is None:
+        return None
+    try:
+        obj = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"--adjacency {path}: cannot read a JSON graph ({error})") from error
+    rows = obj.get("adjacency") if isinstance(obj, dict) else obj
+    if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+        raise ValueError(f"--adjacency {path}: expected n x n 0/1 rows or an object with 'adjacency'")
+    return rows
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -59,6 +77,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         steps=args.steps,
         envs=args.envs,
         rollout=args.rollout,
+        adjacency=read_adjacency(args.adjacency),
     )
 
 

@@ -126,6 +126,7 @@ def test_edges_move_only_for_a_learned_graph(tmp_path):
         (["--sparsity", "1.5"], "sparsity=1.5"),
         (["--grid", "2", "--vision", "1"], "grid_size=2"),
         (["--graph", "star"], "graph='star'"),
+        (["--adjacency", "missing.json", "--graph", "random"], "missing.json"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, args, named):
@@ -133,6 +134,20 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, args, named):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and named in err[0]
     assert not (tmp_path / "bad").exists()  # nothing written for a rejected run
+
+
+def test_a_given_graph_is_trained_and_resumed_as_given(tmp_path):
+    """--adjacency (a search's pick): the deployed graph is the given one, also after a resume, and a
+    graph of the wrong budget is rejected before anything is written."""
+    graph = [[1, 0, 1], [1, 1, 0], [0, 1, 1]]  # 3 agents, S = 0.4: one other sender each
+    (tmp_path / "g.json").write_text(json.dumps({"adjacency": graph}))
+    given = ["--graph", "random", "--adjacency", str(tmp_path / "g.json")]
+    assert run(tmp_path / "a", "--steps", "128", *given) == 0
+    assert run(tmp_path / "a", "--steps", "256", *given, "--resume") == 0
+    assert json.loads((tmp_path / "a/summary.json").read_text())["adjacency"] == graph
+    (tmp_path / "full.json").write_text(json.dumps([[1, 1, 1]] * 3))
+    assert run(tmp_path / "b", "--graph", "random", "--adjacency", str(tmp_path / "full.json")) == 2
+    assert not (tmp_path / "b").exists()
 
 
 def test_script_exit_status_on_bad_sparsity(tmp_path):

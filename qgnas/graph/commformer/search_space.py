@@ -265,11 +265,12 @@ class CommGraphEvaluator(Evaluator):
         self.train_config()  # TrainConfig's own checks, raised here rather than at the first evaluation
         self.name = f"commgraph/{env}-{grid}x{grid}-{agents}a-s{self.space.sparsity:g}"
 
-    def train_config(self):
+    def train_config(self, arch: CommGraphArch | None = None):
         from .training import TrainConfig
 
         # "random" is the fixed k-hot graph mode; its draw is replaced by the architecture's graph
-        return TrainConfig(graph="random", **self.options)
+        adjacency = None if arch is None else self.space.validate(arch).adjacency().tolist()
+        return TrainConfig(graph="random", adjacency=adjacency, **self.options)
 
     def _evaluate(self, arch: CommGraphArch) -> Result:
         import torch
@@ -278,11 +279,9 @@ class CommGraphEvaluator(Evaluator):
 
         from .training import Trainer
 
-        adjacency = torch.as_tensor(self.space.validate(arch).adjacency(), dtype=torch.float32)
+        config = self.train_config(arch)
         with torch_threads(), torch.random.fork_rng(), tempfile.TemporaryDirectory() as out:
-            trainer = Trainer(self.train_config(), out)
-            trainer.policy.actor.graph.set_fixed(adjacency)
-            summary = trainer.run(progress_bar=False)
+            summary = Trainer(config, out).run(progress_bar=False)
         value = summary[self.objective]
         if not math.isfinite(value):
             raise ValueError(

@@ -36,7 +36,7 @@ import torch
 from qgnas.core.io import atomic_write, atomic_write_json, atomic_write_text
 
 from .bookkeeping import curves_csv, episode_stats, gae, tensorboard_writer
-from .graph import GRAPH_MODES, check_sparsity
+from .graph import GRAPH_MODES, CommGraph, check_sparsity
 from .policy import CommFormerConfig, CommFormerPolicy, bilevel_target
 
 ENV_IDS = {"pp": "qgnas/PredatorPrey-v0", "pcp": "qgnas/PredatorCapturePrey-v0"}
@@ -100,6 +100,9 @@ class TrainConfig:
     """Width of the actor (PAPERS.md: 64-d, 1 head, 1 block)."""
     warmup: float = 0.1
     """Fraction of training with continuous edges (the graph module's default)."""
+    adjacency: tuple[tuple[int, ...], ...] | None = None
+    """A given graph to train with instead of a random draw (``graph="random"`` only): n x n 0/1,
+    row = receiver, diagonal 1, k other senders per row. A discrete search's pick is retrained so."""
 
     def __post_init__(self) -> None:
         if self.env not in ENV_IDS:
@@ -114,6 +117,13 @@ class TrainConfig:
         if self.minibatches > self.envs:
             raise ValueError(f"minibatches={self.minibatches} is not allowed: at most envs={self.envs}")
         self.env_kwargs()  # the grid's own checks (vision window, agents that fit), named there
+        if self.adjacency is not None:
+            if self.graph != "random":
+                raise ValueError(f"adjacency is only allowed with graph='random', not graph={self.graph!r}")
+            # a tuple of tuples keeps the config hashable and equal to its checkpointed copy
+            object.__setattr__(self, "adjacency", tuple(tuple(int(v) for v in row) for row in self.adjacency))
+            # the graph's own checks (shape, 0/1, self-loops, k senders per row), raised at configuration
+            CommGraph(self.agents, self.sparsity, mode="random").set_fixed(torch.tensor(self.adjacency))
 
     def env_kwargs(self) -> dict[str, Any]:
         """Arguments of the env; validated by building its rules (a grid smaller than the window fails)."""
@@ -171,6 +181,8 @@ class Trainer:
         self.obs = torch.from_numpy(obs)
         n_actions = int(self.env.single_action_space.nvec[0])
         self.policy = make_policy(config, obs.shape[-1], n_actions, int(graph_seed))
+        if config.adjacency is not None:  # checked against the graph's size and budget there
+            self.policy.actor.graph.set_fixed(torch.tensor(config.adjacency, dtype=torch.float32))
         self.opt = self.policy.optimizers(edge_lr=config.edge_lr, model_lr=config.model_lr)
         self.ep_return = np.zeros(config.envs)
         self.ep_length = np.zeros(config.envs, dtype=np.int64)
