@@ -34,17 +34,13 @@ run's ``summary.json``, ``graph.png`` and its curves thinned to at most 200 rows
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime
 import json
-import os
 import shutil
-import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from job_queue import Job, file_exists, fix_plan, json_at_least, run_queue, thin_csv
 
 HERE = Path(__file__).resolve().parent
 EXPERIMENT = HERE.parent / "experiments" / "commformer.py"
@@ -70,23 +66,6 @@ ENCODER = {"epochs": 16, "seed": 0}  # on all 7,776 graphs of the searched space
 CURVE_ROWS = 200
 
 
-@dataclass
-class Job:
-    """One child process: a training run, the encoder or a search; ``needs`` must be done first."""
-
-    name: str
-    argv: list[str]
-    done_file: str
-    needs: list[str] = field(default_factory=list)
-    steps: int | None = None
-
-    def done(self, out: Path) -> bool:
-        path = out / self.name / self.done_file
-        if not path.exists():
-            return False
-        return self.steps is None or json.loads(path.read_text()).get("steps", 0) >= self.steps
-
-
 def scaled(steps: int, scale: float) -> int:
     """A budget times ``scale`` (1 in the measured suite, tiny in a smoke test), in whole updates."""
     per_update = 20 * 40
@@ -106,7 +85,7 @@ def training(name: str, task: str, graph: str, sparsity: float, seed: int, *extr
         *("--seed", str(seed), "--steps", str(steps), "--envs", "20", "--rollout", "40"),
         *("--no-progress", "--resume", *extra),
     ]
-    return Job(name, argv, "summary.json", list(kw.get("needs", ())), steps)
+    return Job(name, argv, json_at_least("summary.json", "steps", steps), list(kw.get("needs", ())))
 
 
 def plan_jobs(scale: float = 1.0) -> list[Job]:
@@ -121,11 +100,11 @@ def plan_jobs(scale: float = 1.0) -> list[Job]:
             name = f"{task}/learned-s0.4-gate/seed{seed}"
             jobs.append(training(name, task, "learned", 0.4, seed, "--gate", scale=scale))
     me = [sys.executable, str(Path(__file__).resolve())]
-    jobs.append(Job("search/encoder", [*me, "--encoder-one"], "metrics.json"))
+    jobs.append(Job("search/encoder", [*me, "--encoder-one"], file_exists("metrics.json")))
     for searcher in SEARCH["searchers"]:
         needs = ["search/encoder"] if searcher.startswith("gae") else []
         argv = [*me, "--search-one", searcher, "--scale", str(scale)]
-        jobs.append(Job(f"search/{searcher}", argv, "best.json", needs))
+        jobs.append(Job(f"search/{searcher}", argv, file_exists("best.json"), needs))
         best = f"search/{searcher}/best.json"  # relative to --out: every child runs there
         name, task, seed = f"search/{searcher}-retrained/seed{SEARCH['seed']}", SEARCH["task"], SEARCH["seed"]
         adjacency = ("--adjacency", best)
@@ -199,7 +178,7 @@ def search_one(searcher: str, run_dir: Path, scale: float = 1.0) -> None:
     (run_dir / "best.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 
-# --- the scheduler -------------------------------------------------------------------------------------
+# --- the queue ---------------------------------------------------------------------------------------
 
 
 def export(job: Job, out: Path, results: Path) -> None:
@@ -210,88 +189,15 @@ def export(job: Job, out: Path, results: Path) -> None:
         if (src / name).exists():
             shutil.copyfile(src / name, dst / name)
     if (src / "curves.csv").exists():
-        with open(src / "curves.csv", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-        every = max(1, -(-len(rows) // CURVE_ROWS))
-        kept = rows[every - 1 :: every]
-        if rows and kept[-1] is not rows[-1]:
-            kept.append(rows[-1])
-        with open(dst / "curves.csv", "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(kept)
+        thin_csv(src / "curves.csv", dst / "curves.csv", CURVE_ROWS)
 
 
-def idle_priority() -> None:
-    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-
-
-def run_suite(out: Path, results: Path, jobs_at_once: int, idle: bool, only: str | None, scale: float) -> int:
-    out.mkdir(parents=True, exist_ok=True)
-    results.mkdir(parents=True, exist_ok=True)
-    plan = {
-        "tasks": TASKS,
-        "seeds": SEEDS,
-        "main": MAIN_GRAPHS,
-        "sweep": SWEEP,
-        "search": SEARCH,
-        "scale": scale,
-    }
-    plan_file = out / "plan.json"
-    if plan_file.exists() and json.loads(plan_file.read_text()) != json.loads(json.dumps(plan)):
-        raise SystemExit(f"{plan_file} holds another plan; use another --out")
-    plan_file.write_text(json.dumps(plan, indent=2) + "\n")
-    (results / "plan.json").write_text(json.dumps(plan, indent=2) + "\n")
-    pending = [j for j in plan_jobs(scale) if only is None or j.name.startswith(only)]
-    running: dict[str, tuple[Job, subprocess.Popen, float]] = {}
-    failed: set[str] = set()
-    while pending or running:
-        for name, (job, proc, start) in list(running.items()):
-            if proc.poll() is None:
-                continue
-            del running[name]
-            if proc.returncode == 0 and job.done(out):
-                export(job, out, results)
-                _log(f"{name}: done in {time.time() - start:.0f} s")
-            else:
-                failed.add(name)
-                _log(f"{name}: FAILED (exit {proc.returncode}); see {out / name / 'stdout.txt'}")
-        for job in list(pending):
-            if job.done(out):
-                pending.remove(job)
-                export(job, out, results)
-                continue
-            if any(n in failed for n in job.needs):
-                pending.remove(job)
-                failed.add(job.name)
-                _log(f"{job.name}: skipped, {job.needs} failed")
-                continue
-            if len(running) >= jobs_at_once or any(n in running or _pending(n, pending) for n in job.needs):
-                continue
-            pending.remove(job)
-            (out / job.name).mkdir(parents=True, exist_ok=True)
-            log = open(out / job.name / "stdout.txt", "a")  # noqa: SIM115  (closed with the process)
-            _log(f"{job.name}: {' '.join(job.argv[1:])}")
-            proc = subprocess.Popen(
-                [*job.argv, "--out", job.name],
-                cwd=out,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                preexec_fn=idle_priority if idle else None,
-                env={**os.environ, "OMP_NUM_THREADS": "1"},
-            )
-            running[job.name] = (job, proc, time.time())
-        time.sleep(2)
-    _log(f"suite finished; {len(failed)} failed: {sorted(failed)}")
+def run_suite(out: Path, results: Path, at_once: int, idle: bool, only: str | None, scale: float) -> int:
+    plan = {"tasks": TASKS, "seeds": SEEDS, "main": MAIN_GRAPHS, "sweep": SWEEP, "search": SEARCH}
+    fix_plan(out, results, {**plan, "scale": scale})
+    jobs = [j for j in plan_jobs(scale) if only is None or j.name.startswith(only)]
+    failed = run_queue(jobs, out, at_once, idle, lambda job: export(job, out, results))
     return 1 if failed else 0
-
-
-def _pending(name: str, pending: list[Job]) -> bool:
-    return any(j.name == name for j in pending)
-
-
-def _log(text: str) -> None:
-    print(f"[{datetime.datetime.now().isoformat(timespec='seconds')}] {text}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
