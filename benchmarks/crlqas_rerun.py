@@ -73,10 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--scale", type=float, default=1.0, help="multiply every episode budget (smoke tests only)"
     )
+    p.add_argument("--only", help="only the runs whose name starts with this (e.g. h2_2q_depolarizing/)")
     args = p.parse_args(argv)
     fix_plan(args.out, args.results, {"runs": RUNS, "seeds": SEEDS, "agent": AGENT, "scale": args.scale})
+    jobs = [j for j in plan_jobs(args.scale) if args.only is None or j.name.startswith(args.only)]
     failed = run_queue(
-        plan_jobs(args.scale), args.out, args.jobs, args.idle, lambda j: export(j, args.out, args.results)
+        jobs, args.out, args.jobs, args.idle, lambda j: export(j, args.out, args.results)
     )
     return 1 if failed else 0
 

@@ -1,0 +1,78 @@
+"""The resumable benchmark suites (benchmarks/commformer_suite.py, crlqas_rerun.py, their job queue) on
+tiny budgets: they run, skip what is done, continue a killed run, copy their outputs, and tabulate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def suite(script: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(BENCHMARKS / script), "--out", "runs", "--results", "res", *args]
+    return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(autouse=True)
+def benchmarks_on_path(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # the scripts import job_queue as a sibling
+
+
+def test_queue_runs_in_dependency_order_and_records_failures(tmp_path, capsys):
+    from job_queue import Job, file_exists, run_queue
+
+    def touch(name: str, fail: bool = False) -> list[str]:
+        code = f"import sys, pathlib; a = sys.argv; pathlib.Path(a[a.index('--out') + 1], 'ok').touch(); sys.exit({int(fail)})"
+        return [sys.executable, "-c", code]
+
+    done: list[str] = []
+    jobs = [
+        Job("b", touch("b"), file_exists("ok"), needs=["a"]),
+        Job("a", touch("a"), file_exists("ok")),
+        Job("bad", touch("bad", fail=True), file_exists("never")),
+        Job("after-bad", touch("after-bad"), file_exists("ok"), needs=["bad"]),
+    ]
+    failed = run_queue(jobs, tmp_path, at_once=2, idle=True, on_done=lambda j: done.append(j.name))
+    assert done == ["a", "b"] and failed == {"bad", "after-bad"}
+    assert not (tmp_path / "after-bad").exists()
+    assert run_queue(jobs[:2], tmp_path, 2, False, lambda j: done.append(j.name)) == set()
+    assert done == ["a", "b", "b", "a"]  # done jobs are not run again, only exported
+
+
+def test_commformer_suite_runs_resumes_and_tabulates(tmp_path):
+    import commformer_suite
+    import commformer_table
+
+    only = ["--scale", "0.002", "--only", "pp5/none/seed0"]
+    first = suite("commformer_suite.py", tmp_path, *only)
+    assert first.returncode == 0, first.stderr + first.stdout
+    summary = json.loads((tmp_path / "res/pp5/none/seed0/summary.json").read_text())
+    assert summary["steps"] == 800 and summary["comm_edges"] == 0  # 0.002 x 500,000 in whole updates of 800
+    assert (tmp_path / "res/pp5/none/seed0/graph.png").exists()
+    again = suite("commformer_suite.py", tmp_path, *only)
+    assert "seed0: /" not in again.stdout  # nothing started: the run is done
+    other = suite("commformer_suite.py", tmp_path, "--scale", "0.004", "--only", "pp5/none/seed0")
+    assert other.returncode != 0 and "holds another plan" in other.stderr
+    table = commformer_table.report(tmp_path / "res")
+    assert "| pp5 | none | 0 |" in table and "| 1/3 |" in table
+    names = [job.name for job in commformer_suite.plan_jobs()]
+    assert len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 1 + 4 * 2  # every planned run, once
+
+
+def test_crlqas_rerun_runs_to_its_budget_and_copies_the_table_inputs(tmp_path):
+    done = suite("crlqas_rerun.py", tmp_path, "--scale", "0.004", "--only", "h2_2q_depolarizing/seed0")
+    assert done.returncode == 0, done.stderr + done.stdout
+    copied = tmp_path / "res/h2_2q_depolarizing/seed0"
+    assert json.loads((copied / "summary.json").read_text())["episodes"] == 2  # 0.004 x 550
+    table = subprocess.run(
+        [sys.executable, str(BENCHMARKS.parent / "experiments/crlqas_table.py"), str(copied)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert table.returncode == 0 and "| h2_2q_depolarizing | 0 |" in table.stdout
