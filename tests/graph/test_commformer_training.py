@@ -73,6 +73,17 @@ def test_tiny_run_writes_summary_curves_and_graph(tmp_path):
     assert (tmp_path / "graph.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_tensorboard_events_are_written(tmp_path):
+    pytest.importorskip("tensorboard")  # in the rl and test extras
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    assert run(tmp_path, "--steps", "256") == 0
+    events = EventAccumulator(str(tmp_path / "tb"))
+    events.Reload()
+    success = events.Scalars("commformer/success_rate")
+    assert [e.step for e in success] == [128, 256]  # one point per update, at its environment steps
+
+
 def test_same_seed_reproduces_curves_exactly(tmp_path):
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     for out, seed in ((a, "3"), (b, "3"), (c, "4")):
