@@ -4,8 +4,9 @@
         --sparsity 0.4 [--gate] --seed 0 --steps 1000000 --envs 20 --out runs/commformer/pp5-learned/seed0 \
         [--resume]
 
-The run directory gets ``checkpoint.pt`` (after every update; ``--resume`` continues from it exactly,
-and ``--steps`` may grow on resume), ``curves.csv`` (one row per update), ``summary.json`` (metrics
+The run directory gets ``checkpoint.pt`` (every ``--checkpoint-every`` updates and at the end;
+``--resume`` continues from it exactly, and ``--steps`` may grow on resume), ``curves.csv`` (one row
+per update), ``summary.json`` (metrics
 over the last tenth of the updates: success_rate, mean_episode_length, comm_edges, gate_open_fraction,
 steps, wall_seconds, ...) and ``graph.png``, the deployed graph (agents on a circle, arrows from
 sender to receiver). Hyperparameters are the fields of ``qgnas.graph.commformer.training.TrainConfig``.
@@ -47,6 +48,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rollout", type=int, default=40, help="steps per grid per PPO update")
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt")
+    p.add_argument(
+        "--checkpoint-every", type=int, default=10, help="updates between checkpoints (no effect on results)"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p.parse_args(argv)
 
@@ -130,7 +134,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"commformer: {error}", file=sys.stderr)
         return 2
     out = Path(args.out)
-    summary = train(config, out, resume=args.resume, progress_bar=False if args.no_progress else None)
+    if args.checkpoint_every < 1:
+        print(
+            f"commformer: --checkpoint-every {args.checkpoint_every} is not allowed: at least 1",
+            file=sys.stderr,
+        )
+        return 2
+    progress = False if args.no_progress else None
+    summary = train(
+        config, out, resume=args.resume, progress_bar=progress, checkpoint_every=args.checkpoint_every
+    )
     title = (
         f"{config.env} {config.grid}x{config.grid}, {config.graph} S={config.sparsity}, seed {config.seed}"
     )

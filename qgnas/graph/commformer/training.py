@@ -8,8 +8,9 @@ it is set to 1. Epoch ``e`` steps only the optimiser :func:`bilevel_target` name
 ``edge_every``-th epoch, the model on the others); a graph that is not learned has no edge optimiser,
 so the model is stepped on every epoch instead of idling one epoch in five.
 
-Run directory: ``checkpoint.pt`` (after every update, atomically), ``curves.csv`` (one row per update,
-rewritten whole from the checkpointed rows, so a kill between the two files cannot leave a row twice),
+Run directory: ``checkpoint.pt`` (every ``checkpoint_every`` updates and at the end, atomically),
+``curves.csv`` (one row per update, rewritten whole from the checkpointed rows at the same moments, so
+a kill between the two files cannot leave a row twice),
 ``summary.json`` and TensorBoard events under ``tb/`` when tensorboard is installed.
 
 **Reproduction and resume.** One root seed is split with ``SeedSequence`` into the torch seed, the
@@ -171,8 +172,19 @@ def make_policy(config: TrainConfig, obs_dim: int, n_actions: int, graph_seed: i
 class Trainer:
     """Owns the env, the policy, the optimisers and the run directory; :meth:`run` trains to the end."""
 
-    def __init__(self, config: TrainConfig, out: str | Path, resume: bool = False) -> None:
-        self.config, self.out = config, Path(out)
+    def __init__(
+        self, config: TrainConfig, out: str | Path, resume: bool = False, checkpoint_every: int = 10
+    ) -> None:
+        if (
+            isinstance(checkpoint_every, bool)
+            or not isinstance(checkpoint_every, int)
+            or checkpoint_every < 1
+        ):
+            raise ValueError(
+                f"checkpoint_every={checkpoint_every!r} is not allowed: expected an integer >= 1"
+            )
+        # not part of the config: how often the state is saved changes no result, only what a kill loses
+        self.config, self.out, self.checkpoint_every = config, Path(out), checkpoint_every
         torch_seed, env_seed, graph_seed = np.random.SeedSequence(config.seed).generate_state(3)
         torch.manual_seed(int(torch_seed))
         self.env = make_env(config)
@@ -348,11 +360,12 @@ class Trainer:
             row.update(comm_edges=self.policy.comm_edges(), **losses)
             self.rows.append({k: row[k] for k in CURVE_FIELDS})
             self.wall += time.perf_counter() - start
-            self._log(self.rows[-1])
+            self._log(self.rows[-1], persist=self.update % self.checkpoint_every == 0)
             bar.update(c.rollout * c.envs)
             bar.set_postfix(success=f"{stats['success_rate']:.2f}", phase=row["phase"])
         bar.close()
         self.policy.set_progress(step=self.env_steps, total=total)  # the run ends at progress 1
+        atomic_write_text(self.out / "curves.csv", curves_csv(self.rows, CURVE_FIELDS))
         self.save()
         summary = self.summary()
         atomic_write_json(self.out / "summary.json", summary)
@@ -360,11 +373,13 @@ class Trainer:
             self.writer.close()
         return summary
 
-    def _log(self, row: dict[str, Any]) -> None:
-        # curves first, checkpoint second: a kill in between leaves a curve row the checkpoint lacks,
-        # and resume rewrites the curves from the checkpoint's rows
-        atomic_write_text(self.out / "curves.csv", curves_csv(self.rows, CURVE_FIELDS))
-        self.save()
+    def _log(self, row: dict[str, Any], persist: bool) -> None:
+        # every `checkpoint_every` updates (each rewrite costs time in proportion to the rows): curves
+        # first, checkpoint second: a kill in between leaves curve rows the checkpoint lacks, and resume
+        # rewrites the curves from the checkpoint's rows
+        if persist:
+            atomic_write_text(self.out / "curves.csv", curves_csv(self.rows, CURVE_FIELDS))
+            self.save()
         if self.writer is not None:
             for key, value in row.items():
                 if isinstance(value, int | float) and key not in ("update", "env_steps"):
@@ -397,12 +412,18 @@ class Trainer:
         }
 
 
-def train(config: TrainConfig, out: str | Path, resume: bool = False, progress_bar: bool | None = None):
+def train(
+    config: TrainConfig,
+    out: str | Path,
+    resume: bool = False,
+    progress_bar: bool | None = None,
+    checkpoint_every: int = 10,
+):
     """Train CommFormer with PPO into run directory ``out``; ``resume`` continues from its checkpoint."""
     from qgnas.core.threads import use_default_threads
 
     use_default_threads()
-    return Trainer(config, out, resume).run(progress_bar)
+    return Trainer(config, out, resume, checkpoint_every).run(progress_bar)
 
 
 __all__ = ["CURVE_FIELDS", "ENV_IDS", "TrainConfig", "Trainer", "train"]
