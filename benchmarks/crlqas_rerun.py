@@ -77,9 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     fix_plan(args.out, args.results, {"runs": RUNS, "seeds": SEEDS, "agent": AGENT, "scale": args.scale})
     jobs = [j for j in plan_jobs(args.scale) if args.only is None or j.name.startswith(args.only)]
-    failed = run_queue(
-        jobs, args.out, args.jobs, args.idle, lambda j: export(j, args.out, args.results)
-    )
+    failed = run_queue(jobs, args.out, args.jobs, args.idle, lambda j: export(j, args.out, args.results))
     return 1 if failed else 0
 
 
