@@ -23,6 +23,13 @@ The plan (fixed here before any measured run; seed 100 was the only pilot, on Pr
   searcher's best graph is then retrained for 2,000,000 steps with seed 0, a second budget that the
   table states separately.
 
+Every training run ends with an evaluation of the deployed policy (deterministic top-k graph and gate,
+actions sampled from the policy) on 1,000 fresh episodes, ``experiments/commformer.py``'s default, and
+the tables report it. The evaluation was added after the first two runs (``pp5`` seed 0, learned and
+full) had finished: a learned graph's training episodes sample the graph with Gumbel noise, so its
+training metrics score a noisier graph than the one it deploys, while a fixed graph's do not. Those two
+runs were evaluated from their final checkpoints; training metrics stay in every summary.
+
 Every run is ``experiments/commformer.py`` (the searches: ``--search-one`` of this script) in a child
 process, skipped when its ``summary.json`` (``best.json``) is complete and resumed from its checkpoint
 (log) otherwise. ``--idle`` runs the children at idle CPU priority, so that they only take what another
@@ -85,7 +92,15 @@ def training(name: str, task: str, graph: str, sparsity: float, seed: int, *extr
         *("--seed", str(seed), "--steps", str(steps), "--envs", "20", "--rollout", "40"),
         *("--no-progress", "--resume", *extra),
     ]
-    return Job(name, argv, json_at_least("summary.json", "steps", steps), list(kw.get("needs", ())))
+    return Job(name, argv, trained_and_evaluated(steps), list(kw.get("needs", ())))
+
+
+def trained_and_evaluated(steps: int):
+    """``done`` test of a training run: its summary has ``steps`` and the deployed policy's evaluation."""
+    trained = json_at_least("summary.json", "steps", steps)
+    return lambda run_dir: (
+        trained(run_dir) and "evaluation" in json.loads((run_dir / "summary.json").read_text())
+    )
 
 
 def plan_jobs(scale: float = 1.0) -> list[Job]:

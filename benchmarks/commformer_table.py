@@ -2,9 +2,11 @@
 
     python benchmarks/commformer_table.py benchmarks/results/cpu-2026-12-07-commformer [--out FILE]
 
-Four Markdown tables: the main one (learned S = 0.4, full, none, random S = 0.4 per task, mean ± std
-over the seeds, with the goal's comparisons), the sparsity sweep, the temporal gate, and the discrete
-search at equal environment steps. A configuration with fewer runs than seeds says how many it has.
+Markdown tables of the deployed policies' evaluations (deterministic graph and gate, 1,000 episodes
+after training): the main one (learned S = 0.4, full, none, random S = 0.4 per task, mean ± std over
+the seeds, with the goal's comparisons), the same runs' training-episode metrics, the sparsity sweep,
+the temporal gate, and the discrete search at equal environment steps. A configuration with fewer runs
+than seeds says how many it has.
 """
 
 from __future__ import annotations
@@ -34,19 +36,22 @@ def mean_std(values: list[float], digits: int = 2) -> str:
     return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
-def stats(runs: list[dict[str, Any]], key: str) -> list[float]:
-    return [float(r[key]) for r in runs]
+def stats(runs: list[dict[str, Any]], key: str, source: str = "evaluation") -> list[float]:
+    """``key`` of each run's evaluation of the deployed policy, or of its training tail (``"training"``)."""
+    return [float((r[source] if source == "evaluation" else r)[key]) for r in runs]
 
 
-def row(task: str, label: str, runs: list[dict[str, Any]], extra: tuple[str, ...] = ()) -> str:
+def row(
+    task: str, label: str, runs: list[dict[str, Any]], extra: tuple[str, ...] = (), source: str = "evaluation"
+) -> str:
     k = {r["comm_edges"] for r in runs}
     edges = str(k.pop()) if len(k) == 1 else "-"
     cells = [
         task,
         label,
         edges,
-        mean_std(stats(runs, "success_rate")),
-        mean_std(stats(runs, "mean_episode_length"), 1),
+        mean_std(stats(runs, "success_rate", source)),
+        mean_std(stats(runs, "mean_episode_length", source), 1),
         *extra,
         f"{len(runs)}/{len(SEEDS)}",
     ]
@@ -59,7 +64,7 @@ def task_label(task: str) -> str:
     return f"{name} {t['grid']}x{t['grid']}, {t['agents']} agents, {t['steps'] / 1e6:g}M steps"
 
 
-def main_table(root: Path) -> list[str]:
+def main_table(root: Path, source: str = "evaluation") -> list[str]:
     lines = [
         "| task | graph | edges | success rate | episode length | runs |",
         "|---|---|---:|---:|---:|---:|",
@@ -70,8 +75,8 @@ def main_table(root: Path) -> list[str]:
         for graph, s in MAIN_GRAPHS:
             runs[graph] = summaries(root, task, graph_name(graph, s))
             label = graph if graph in ("full", "none") else f"{graph} S={s:g}"
-            lines.append(row(task, label, runs[graph]))
-        if all(len(r) == len(SEEDS) for r in runs.values()):
+            lines.append(row(task, label, runs[graph], source=source))
+        if source == "evaluation" and all(len(r) == len(SEEDS) for r in runs.values()):
             verdicts.append(verdict(task, runs))
     return [*lines, "", *verdicts]
 
@@ -99,13 +104,18 @@ def sweep_table(root: Path) -> list[str]:
 
 def gate_table(root: Path) -> list[str]:
     lines = [
-        "| task | learned S=0.4 | edges | success rate | episode length | communication open | runs |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| task | learned S=0.4 | edges | success rate | episode length | communication open | "
+        "open in training | runs |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for task in TASKS:
         for label, config in (("no gate", "learned-s0.4"), ("gate", "learned-s0.4-gate")):
             runs = summaries(root, task, config)
-            lines.append(row(task, label, runs, (mean_std(stats(runs, "gate_open_fraction"), 3),)))
+            fractions = (
+                mean_std(stats(runs, "gate_open_fraction"), 3),
+                mean_std(stats(runs, "gate_open_fraction", "training"), 3),
+            )
+            lines.append(row(task, label, runs, fractions))
     return lines
 
 
@@ -121,7 +131,7 @@ def search_table(root: Path) -> list[str]:
         s = json.loads(learned.read_text())
         lines.append(
             f"| learned S=0.4 (seed {seed}) | 1 | {s['steps']} | {s['steps']} | - | - | "
-            f"{s['success_rate']:.2f} | {s['mean_episode_length']:.1f} |"
+            f"{s['evaluation']['success_rate']:.2f} | {s['evaluation']['mean_episode_length']:.1f} |"
         )
     for searcher in SEARCH["searchers"]:
         best_file = root / "search" / searcher / "best.json"
@@ -131,8 +141,8 @@ def search_table(root: Path) -> list[str]:
         best = json.loads(best_file.read_text())
         retrained = root / "search" / f"{searcher}-retrained" / f"seed{seed}" / "summary.json"
         r = json.loads(retrained.read_text()) if retrained.exists() else None
-        success = "-" if r is None else f"{r['success_rate']:.2f}"
-        length = "-" if r is None else f"{r['mean_episode_length']:.1f}"
+        success = "-" if r is None else f"{r['evaluation']['success_rate']:.2f}"
+        length = "-" if r is None else f"{r['evaluation']['mean_episode_length']:.1f}"
         lines.append(
             f"| {searcher} | {best['evaluations']} | {SEARCH['steps_each']} | {best['env_steps']} | "
             f"{best['best_objective']:.2f} | {best['best_metrics']['success_rate']:.2f} | {success} | {length} |"
@@ -144,8 +154,10 @@ def report(root: Path) -> str:
     tasks = "\n".join(f"- {t}: {task_label(t)}" for t in TASKS)
     parts = [
         f"Tasks (vision 1; seeds {', '.join(map(str, SEEDS))}):\n\n{tasks}",
-        "## Main table: success rate and episode length, mean ± std over seeds\n\n"
+        "## Main table: the deployed policy's success rate and episode length, mean ± std over seeds\n\n"
         + "\n".join(main_table(root)),
+        "## The same runs' training episodes (last tenth of the updates; a learned graph is Gumbel-sampled)\n\n"
+        + "\n".join(main_table(root, "training")),
         "## Sparsity sweep (learned graph)\n\n" + "\n".join(sweep_table(root)),
         "## Temporal gate\n\n" + "\n".join(gate_table(root)),
         f"## Discrete search of the graph on {SEARCH['task']}, S = {SEARCH['sparsity']:g}\n\n"

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 from qgnas.core.io import atomic_write
-from qgnas.graph.commformer.training import TrainConfig, train
+from qgnas.graph.commformer.training import EVAL_EPISODES, TrainConfig, train
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -50,6 +50,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoint.pt")
     p.add_argument(
         "--checkpoint-every", type=int, default=10, help="updates between checkpoints (no effect on results)"
+    )
+    p.add_argument(
+        "--eval-episodes",
+        type=int,
+        default=EVAL_EPISODES,
+        help="episodes of the deployed policy after training (deterministic graph and gate; 0: none)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p.parse_args(argv)
@@ -134,22 +140,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"commformer: {error}", file=sys.stderr)
         return 2
     out = Path(args.out)
-    if args.checkpoint_every < 1:
-        print(
-            f"commformer: --checkpoint-every {args.checkpoint_every} is not allowed: at least 1",
-            file=sys.stderr,
-        )
-        return 2
-    progress = False if args.no_progress else None
+    for flag, value, low in (
+        ("--checkpoint-every", args.checkpoint_every, 1),
+        ("--eval-episodes", args.eval_episodes, 0),
+    ):
+        if value < low:
+            print(f"commformer: {flag} {value} is not allowed: at least {low}", file=sys.stderr)
+            return 2
     summary = train(
-        config, out, resume=args.resume, progress_bar=progress, checkpoint_every=args.checkpoint_every
+        config,
+        out,
+        resume=args.resume,
+        progress_bar=False if args.no_progress else None,
+        checkpoint_every=args.checkpoint_every,
+        eval_episodes=args.eval_episodes,
     )
     title = (
         f"{config.env} {config.grid}x{config.grid}, {config.graph} S={config.sparsity}, seed {config.seed}"
     )
     plot_graph(summary["adjacency"], out / "graph.png", title)
     shown = ("success_rate", "mean_episode_length", "comm_edges", "gate_open_fraction", "steps")
-    print(json.dumps({k: summary[k] for k in shown}))
+    print(json.dumps({k: summary[k] for k in shown} | {"evaluation": summary.get("evaluation")}))
     return 0
 
 

@@ -84,6 +84,27 @@ def test_tensorboard_events_are_written(tmp_path):
     assert [e.step for e in success] == [128, 256]  # one point per update, at its environment steps
 
 
+def test_evaluation_scores_the_deployed_policy_reproducibly(tmp_path):
+    """After training: whole episodes per grid with the deterministic graph and gate; the same numbers
+    from a resumed (finished) run; training's RNG, the policy's mode and the checkpoint untouched."""
+    from qgnas.graph.commformer.training import Trainer
+
+    config = TrainConfig(steps=256, envs=4, rollout=16, seed=1, gate=True)
+    summary = train(config, tmp_path / "a", progress_bar=False, eval_episodes=10)
+    evaluation = summary["evaluation"]
+    assert evaluation["episodes"] == 12  # ceil(10 / 4) = 3 whole episodes on each of the 4 grids
+    assert 0.0 <= evaluation["success_rate"] <= 1.0 and 1 <= evaluation["mean_episode_length"] <= 20
+    state = checkpoint(tmp_path / "a")
+    again = train(config, tmp_path / "a", resume=True, progress_bar=False, eval_episodes=10)
+    assert again["evaluation"] == evaluation
+    assert_same_state(state, checkpoint(tmp_path / "a"))
+    trainer = Trainer(config, tmp_path / "a", resume=True)
+    rng = torch.get_rng_state()
+    assert trainer.evaluate(8) == trainer.evaluate(8) and trainer.policy.training
+    assert torch.equal(rng, torch.get_rng_state())
+    assert "evaluation" not in train(config, tmp_path / "b", progress_bar=False, eval_episodes=0)
+
+
 def test_same_seed_reproduces_curves_exactly(tmp_path):
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     for out, seed in ((a, "3"), (b, "3"), (c, "4")):

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 
@@ -29,6 +30,23 @@ def gae(
         running = delta + gamma * lam * live * running
         advantages[t] = running
     return advantages, advantages + values
+
+
+def track_episodes(
+    ep_return: np.ndarray,
+    ep_length: np.ndarray,
+    rewards: np.ndarray,
+    terminated: np.ndarray,
+    done: np.ndarray,
+) -> list[tuple[int, float, int, bool]]:
+    """Add a step to each grid's running team return (the env's per-agent rewards, summed) and length,
+    in place; ``(grid, return, length, success)`` of the episodes that ended, whose counters restart."""
+    ep_return += rewards.sum(-1)
+    ep_length += 1
+    ended = np.flatnonzero(done)
+    out = [(int(i), float(ep_return[i]), int(ep_length[i]), bool(terminated[i])) for i in ended]
+    ep_return[done], ep_length[done] = 0.0, 0
+    return out
 
 
 def episode_stats(episodes: list[tuple[float, int, bool]], gate_open: float) -> dict[str, float]:

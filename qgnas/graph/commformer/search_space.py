@@ -281,7 +281,8 @@ class CommGraphEvaluator(Evaluator):
 
         config = self.train_config(arch)
         with torch_threads(), torch.random.fork_rng(), tempfile.TemporaryDirectory() as out:
-            summary = Trainer(config, out).run(progress_bar=False)
+            # scored on its training run alone (the search's step budget), no separate evaluation
+            summary = Trainer(config, out).run(progress_bar=False, eval_episodes=0)
         value = summary[self.objective]
         if not math.isfinite(value):
             raise ValueError(

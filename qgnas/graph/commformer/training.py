@@ -36,7 +36,7 @@ import torch
 
 from qgnas.core.io import atomic_write, atomic_write_json, atomic_write_text
 
-from .bookkeeping import curves_csv, episode_stats, gae, tensorboard_writer
+from .bookkeeping import curves_csv, episode_stats, gae, tensorboard_writer, track_episodes
 from .graph import GRAPH_MODES, CommGraph, check_sparsity
 from .policy import CommFormerConfig, CommFormerPolicy, bilevel_target
 
@@ -47,6 +47,8 @@ CURVE_FIELDS = tuple(
     "gate_open_fraction policy_loss value_loss entropy gate_penalty".split()
 )
 ENV_ARRAYS = ("pos", "prey", "t", "key", "episode")
+EVAL_STREAM = 0xE7A1  # the evaluation's seed is SeedSequence([seed, EVAL_STREAM]): apart from training's
+EVAL_EPISODES = 1000
 
 
 @dataclass(frozen=True)
@@ -282,14 +284,43 @@ class Trainer:
         return batch, episode_stats(episodes, float(np.mean(gate_open)))
 
     def _track(self, rewards: np.ndarray, terminated: np.ndarray, done: np.ndarray) -> list[tuple]:
-        """Accumulate each grid's team return (the env's reward, before bootstrapping) and length;
-        ``(return, length, success)`` of the episodes that ended."""
-        self.ep_return += rewards.sum(-1)
-        self.ep_length += 1
-        ended = np.flatnonzero(done)
-        out = [(float(self.ep_return[i]), int(self.ep_length[i]), bool(terminated[i])) for i in ended]
-        self.ep_return[done], self.ep_length[done] = 0.0, 0
-        return out
+        """``(return, length, success)`` of the training episodes that ended (team return before
+        bootstrapping)."""
+        ended = track_episodes(self.ep_return, self.ep_length, rewards, terminated, done)
+        return [episode[1:] for episode in ended]
+
+    @torch.no_grad()
+    def evaluate(self, episodes: int) -> dict[str, float]:
+        """The deployed policy on fresh episodes: the graph's deterministic top-k and a deterministic
+        gate (eval mode), actions sampled from the policy; ``episodes / envs`` whole episodes per grid,
+        so short episodes are not favoured. Its own env and generator, seeded from the run's seed, so
+        training's random state is untouched and the evaluation of a checkpoint reproduces."""
+        c = self.config
+        per_grid = math.ceil(episodes / c.envs)
+        seed = int(np.random.SeedSequence([c.seed, EVAL_STREAM]).generate_state(1)[0])
+        env, generator = make_env(c), torch.Generator().manual_seed(seed)
+        obs = torch.from_numpy(env.reset(seed=seed)[0])
+        ep_return, ep_length = np.zeros(c.envs), np.zeros(c.envs, dtype=np.int64)
+        finished, counts, gate_open = [], np.zeros(c.envs, dtype=np.int64), []
+        self.policy.eval()
+        try:
+            while counts.min() < per_grid:
+                out = self.policy.actor(obs)
+                probs = torch.softmax(out.logits, -1)
+                actions = torch.multinomial(probs.flatten(0, 1), 1, generator=generator).view(probs.shape[:2])
+                gate_open.append(out.gate.open_fraction if out.gate is not None else 1.0)
+                obs, _, terminated, truncated, infos = env.step(actions.numpy())
+                obs = torch.from_numpy(obs)
+                for grid, *episode in track_episodes(
+                    ep_return, ep_length, infos["rewards"], terminated, terminated | truncated
+                ):
+                    if counts[grid] < per_grid:
+                        finished.append(tuple(episode))
+                    counts[grid] += 1
+        finally:
+            self.policy.train()
+            env.close()
+        return episode_stats(finished, float(np.mean(gate_open)))
 
     def learn(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
         """PPO epochs over the rollout; epoch ``e`` steps the optimiser :func:`bilevel_target` names."""
@@ -338,8 +369,10 @@ class Trainer:
 
     # --- the loop ----------------------------------------------------------------------------------
 
-    def run(self, progress_bar: bool | None = None) -> dict[str, Any]:
-        """Train to ``config.steps``; returns the summary (also written to ``summary.json``)."""
+    def run(self, progress_bar: bool | None = None, eval_episodes: int = EVAL_EPISODES) -> dict[str, Any]:
+        """Train to ``config.steps``, then evaluate the deployed policy on ``eval_episodes`` episodes
+        (0: none); returns the summary (also written to ``summary.json``). A finished run started again
+        with ``resume`` only evaluates."""
         from tqdm.auto import tqdm
 
         c, total = self.config, self.config.updates * self.config.rollout * self.config.envs
@@ -368,6 +401,10 @@ class Trainer:
         atomic_write_text(self.out / "curves.csv", curves_csv(self.rows, CURVE_FIELDS))
         self.save()
         summary = self.summary()
+        if eval_episodes:
+            # training's own episodes sample the graph with Gumbel noise while the graph is learned;
+            # the deployed graph is the deterministic top-k, which is what every graph is scored with
+            summary["evaluation"] = self.evaluate(eval_episodes)
         atomic_write_json(self.out / "summary.json", summary)
         if self.writer is not None:
             self.writer.close()
@@ -386,7 +423,7 @@ class Trainer:
                     self.writer.add_scalar(f"commformer/{key}", value, row["env_steps"])
 
     def summary(self) -> dict[str, Any]:
-        """Metrics over the last tenth of the updates (at least one), plus the deployed graph."""
+        """Training's metrics over the last tenth of the updates (at least one), plus the deployed graph."""
         c = self.config
         tail = self.rows[-max(1, math.ceil(len(self.rows) / 10)) :]
         episodes = sum(r["episodes"] for r in tail)
@@ -418,12 +455,13 @@ def train(
     resume: bool = False,
     progress_bar: bool | None = None,
     checkpoint_every: int = 10,
+    eval_episodes: int = EVAL_EPISODES,
 ):
     """Train CommFormer with PPO into run directory ``out``; ``resume`` continues from its checkpoint."""
     from qgnas.core.threads import use_default_threads
 
     use_default_threads()
-    return Trainer(config, out, resume, checkpoint_every).run(progress_bar)
+    return Trainer(config, out, resume, checkpoint_every).run(progress_bar, eval_episodes)
 
 
-__all__ = ["CURVE_FIELDS", "ENV_IDS", "TrainConfig", "Trainer", "train"]
+__all__ = ["CURVE_FIELDS", "ENV_IDS", "EVAL_EPISODES", "TrainConfig", "Trainer", "train"]
