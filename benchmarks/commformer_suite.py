@@ -15,7 +15,9 @@ The plan (fixed here before any measured run; seed 100 was the only pilot, on Pr
 - main table: learned S = 0.4, full, none and a random fixed graph with S = 0.4 on every task;
 - sparsity sweep: learned S in {0.2, 0.6, 1.0} on pp10 (k = 1, 3, 5 incoming edges; 0.4 gives 2), and
   S = 1.0 on pp5 and pcp5 (with 3 agents, S = 0.2, 0.4 and 0.6 all give k = 1: the same run);
-- temporal gate: learned S = 0.4 with ``--gate`` on every task;
+- temporal gate: learned S = 0.4 with ``--gate`` on every task (penalty weight 0.01, the default), and
+  with weights 0.1 and 1.0 on ``pcp5``, whose blind agent needs messages, to trace the open fraction
+  against the success rate (added to the plan before any gate run had started);
 - discrete search on pp10 with S = 0.4 (6^5 = 7,776 graphs): random, evolution, bo and gae-bo, each
   with 20 graphs scored by a 100,000-step training run (2,000,000 steps in all, the learned graph's
   budget), objective the mean team return of the last tenth of the run (denser than the success rate
@@ -60,6 +62,7 @@ TASKS: dict[str, dict[str, Any]] = {
 SEEDS = (0, 1, 2)
 MAIN_GRAPHS = (("learned", 0.4), ("full", 1.0), ("none", 0.4), ("random", 0.4))
 SWEEP = {"pp5": (1.0,), "pcp5": (1.0,), "pp10": (0.2, 0.6, 1.0)}
+GATE_COSTS = {"pp5": (0.01,), "pcp5": (0.01, 0.1, 1.0), "pp10": (0.01,)}  # 0.01: the gate's default
 SEARCH = {
     "task": "pp10",
     "sparsity": 0.4,
@@ -81,6 +84,10 @@ def scaled(steps: int, scale: float) -> int:
 
 def graph_name(graph: str, sparsity: float) -> str:
     return graph if graph in ("full", "none") else f"{graph}-s{sparsity:g}"
+
+
+def gate_name(cost: float) -> str:
+    return "learned-s0.4-gate" if cost == 0.01 else f"learned-s0.4-gate-c{cost:g}"
 
 
 def training(name: str, task: str, graph: str, sparsity: float, seed: int, *extra: str, **kw) -> Job:
@@ -112,8 +119,10 @@ def plan_jobs(scale: float = 1.0) -> list[Job]:
             runs += [(f"learned-s{s:g}", "learned", s) for s in SWEEP[task]]
             for name, graph, s in runs:
                 jobs.append(training(f"{task}/{name}/seed{seed}", task, graph, s, seed, scale=scale))
-            name = f"{task}/learned-s0.4-gate/seed{seed}"
-            jobs.append(training(name, task, "learned", 0.4, seed, "--gate", scale=scale))
+            for cost in GATE_COSTS[task]:
+                name = f"{task}/{gate_name(cost)}/seed{seed}"
+                gate = ("--gate", "--gate-cost", str(cost))
+                jobs.append(training(name, task, "learned", 0.4, seed, *gate, scale=scale))
     me = [sys.executable, str(Path(__file__).resolve())]
     jobs.append(Job("search/encoder", [*me, "--encoder-one"], file_exists("metrics.json")))
     for searcher in SEARCH["searchers"]:
@@ -208,7 +217,8 @@ def export(job: Job, out: Path, results: Path) -> None:
 
 
 def run_suite(out: Path, results: Path, at_once: int, idle: bool, only: str | None, scale: float) -> int:
-    plan = {"tasks": TASKS, "seeds": SEEDS, "main": MAIN_GRAPHS, "sweep": SWEEP, "search": SEARCH}
+    plan = {"tasks": TASKS, "seeds": SEEDS, "main": MAIN_GRAPHS, "sweep": SWEEP, "gate_costs": GATE_COSTS}
+    plan["search"] = SEARCH
     fix_plan(out, results, {**plan, "scale": scale})
     jobs = [j for j in plan_jobs(scale) if only is None or j.name.startswith(only)]
     failed = run_queue(jobs, out, at_once, idle, lambda job: export(job, out, results))

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from commformer_suite import MAIN_GRAPHS, SEARCH, SEEDS, SWEEP, TASKS, graph_name
+from commformer_suite import GATE_COSTS, MAIN_GRAPHS, SEARCH, SEEDS, SWEEP, TASKS, gate_name, graph_name
 
 GOAL_OF_FULL = 0.95  # learned S = 0.4 within 5% of full communication
 
@@ -109,7 +109,9 @@ def gate_table(root: Path) -> list[str]:
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for task in TASKS:
-        for label, config in (("no gate", "learned-s0.4"), ("gate", "learned-s0.4-gate")):
+        configs = [("no gate", "learned-s0.4")]
+        configs += [(f"gate, penalty {cost:g}", gate_name(cost)) for cost in GATE_COSTS[task]]
+        for label, config in configs:
             runs = summaries(root, task, config)
             fractions = (
                 mean_std(stats(runs, "gate_open_fraction"), 3),

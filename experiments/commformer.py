@@ -37,6 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--graph", default="learned", help="learned, full, none or random")
     p.add_argument("--sparsity", type=float, default=0.4, help="S in (0, 1]: k = max(floor(n S), 1)")
     p.add_argument("--gate", action="store_true", help="add the per-agent temporal gate")
+    p.add_argument("--gate-cost", type=float, default=0.01, help="weight of the gate's open-fraction penalty")
     p.add_argument(
         "--adjacency",
         help="with --graph random: train with this fixed graph instead of a random draw; a JSON file "
@@ -83,6 +84,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         graph=args.graph,
         sparsity=args.sparsity,
         gate=args.gate,
+        gate_cost=args.gate_cost,
         seed=args.seed,
         steps=args.steps,
         envs=args.envs,

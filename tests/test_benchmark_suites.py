@@ -61,7 +61,7 @@ def test_commformer_suite_runs_resumes_and_tabulates(tmp_path):
     table = commformer_table.report(tmp_path / "res")
     assert "| pp5 | none | 0 |" in table and "| 1/3 |" in table
     names = [job.name for job in commformer_suite.plan_jobs()]
-    assert len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 1 + 4 * 2  # every planned run, once
+    assert len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 3 * 2 + 1 + 4 * 2  # every planned run, once
 
 
 def test_crlqas_rerun_runs_to_its_budget_and_copies_the_table_inputs(tmp_path):

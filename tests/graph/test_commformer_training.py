@@ -126,6 +126,18 @@ def test_resume_after_a_kill_continues_exactly(tmp_path, extra):
     assert_same_state(checkpoint(whole), checkpoint(killed))
 
 
+def test_a_checkpoint_older_than_a_new_field_resumes_with_its_default(tmp_path):
+    train(TrainConfig(steps=128, envs=4, rollout=8, seed=0, gate=True), tmp_path, progress_bar=False)
+    state = checkpoint(tmp_path)
+    del state["config"]["gate_cost"]  # written before the field existed
+    torch.save(state, tmp_path / "checkpoint.pt")
+    config = TrainConfig(steps=256, envs=4, rollout=8, seed=0, gate=True)
+    assert train(config, tmp_path, resume=True, progress_bar=False)["steps"] == 256
+    torch.save(state, tmp_path / "checkpoint.pt")
+    with pytest.raises(ValueError, match="gate_cost=0.5 here but 0.01"):
+        train(TrainConfig(steps=256, envs=4, rollout=8, gate=True, gate_cost=0.5), tmp_path, resume=True)
+
+
 def test_resume_with_another_config_is_refused(tmp_path):
     train(TrainConfig(steps=128, envs=4, rollout=8, seed=0), tmp_path, progress_bar=False)
     with pytest.raises(ValueError, match="sparsity"):
@@ -158,6 +170,7 @@ def test_edges_move_only_for_a_learned_graph(tmp_path):
         (["--sparsity", "1.5"], "sparsity=1.5"),
         (["--grid", "2", "--vision", "1"], "grid_size=2"),
         (["--graph", "star"], "graph='star'"),
+        (["--gate", "--gate-cost", "-1"], "gate_cost=-1.0"),
         (["--adjacency", "missing.json", "--graph", "random"], "missing.json"),
     ],
 )

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,8 @@ class TrainConfig:
     """S in (0, 1] (PAPERS.md: default 0.4)."""
     gate: bool = False
     """Add the per-agent temporal gate and its penalty."""
+    gate_cost: float = 0.01
+    """Weight of the gate's penalty on the expected open fraction (the gate module's default)."""
     seed: int = 0
     """Root seed of torch, the envs and the random graph."""
     steps: int = 100_000
@@ -113,6 +115,12 @@ class TrainConfig:
         if self.graph not in GRAPH_MODES:
             raise ValueError(f"graph={self.graph!r} is not allowed: one of {GRAPH_MODES}")
         check_sparsity(self.sparsity)
+        if (
+            isinstance(self.gate_cost, bool)
+            or not isinstance(self.gate_cost, int | float)
+            or not self.gate_cost >= 0
+        ):
+            raise ValueError(f"gate_cost={self.gate_cost!r} is not allowed: expected a number >= 0")
         for name in ("steps", "envs", "rollout", "epochs", "minibatches", "edge_every"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -166,6 +174,7 @@ def make_policy(config: TrainConfig, obs_dim: int, n_actions: int, graph_seed: i
             sparsity=config.sparsity,
             warmup=config.warmup,
             gate=config.gate,
+            gate_cost=config.gate_cost,
             graph_seed=graph_seed,
         )
     )
@@ -231,10 +240,13 @@ class Trainer:
     def load(self, path: Path) -> None:
         state = torch.load(path, weights_only=False)
         mine, theirs = asdict(self.config), state["config"]
+        defaults = {f.name: f.default for f in fields(TrainConfig)}
         for key in mine:
-            if key != "steps" and mine[key] != theirs.get(key):
+            # a field added after the checkpoint was written held its default then
+            theirs_value = theirs.get(key, defaults[key])
+            if key != "steps" and mine[key] != theirs_value:
                 raise ValueError(
-                    f"cannot resume {path}: {key}={mine[key]!r} here but {theirs.get(key)!r} in the "
+                    f"cannot resume {path}: {key}={mine[key]!r} here but {theirs_value!r} in the "
                     "checkpoint (only --steps may change on resume)"
                 )
         self.policy.load_state_dict(state["policy"])
