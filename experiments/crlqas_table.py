@@ -8,11 +8,13 @@ CNOTs, rotations and parameters, the episode of the first chemically accurate ci
 exploration rate at that episode (1.00: still acting at random, before its first update), the episodes
 run and the wall time. A run still in progress (no ``summary.json`` yet) is read from its episode log and
 best circuit so far, and marked ``running``; one stopped by ``--seconds`` is ``stopped (time budget)``.
+``--by-config`` prints one row per configuration instead (the README's headline).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -86,15 +88,43 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+def by_config(rows: list[dict[str, Any]]) -> str:
+    """One row per configuration: seeds that reached chemical accuracy within their budget, the median
+    and range of the best noiseless errors, the first-success episodes and the exploration rate then."""
+    head = (
+        "| config | episodes | chemically accurate | best noiseless error (Ha): median (min-max) "
+        "| first success (episode) | epsilon then | gates (median) |\n"
+        "|---|---:|---:|---:|---:|---:|---:|\n"
+    )
+    lines = []
+    for config in dict.fromkeys(r["config"] for r in rows):
+        group = [r for r in rows if r["config"] == config]
+        errors = sorted(r["error"] for r in group)
+        hits = [r for r in group if r["chemical_accuracy"]]
+        firsts = ", ".join(str(r["first_success"]) for r in group if r["first_success"] is not None) or "-"
+        eps = [r["epsilon_at_first_success"] for r in hits if r["epsilon_at_first_success"] is not None]
+        eps_text = (
+            "-" if not eps else f"{min(eps):.2f}-{max(eps):.2f}" if min(eps) != max(eps) else _eps(eps[0])
+        )
+        budget = "/".join(sorted({str(r["episodes"]) for r in group}))
+        lines.append(
+            f"| {config} | {budget} | {len(hits)}/{len(group)} | {statistics.median(errors):.2e} "
+            f"({errors[0]:.1e}-{errors[-1]:.1e}) | {firsts} | {eps_text} "
+            f"| {statistics.median(r['gates'] for r in group):g} |"
+        )
+    return head + "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("runs", nargs="+", help="run directories written by experiments/crlqas.py")
+    ap.add_argument("--by-config", action="store_true", help="one row per configuration instead of per run")
     args = ap.parse_args(argv)
     try:
         rows = [run_row(Path(d)) for d in args.runs]
     except FileNotFoundError as exc:
         ap.error(str(exc))
-    print(markdown(rows), end="")
+    print(by_config(rows) if args.by_config else markdown(rows), end="")
     return 0
 
 

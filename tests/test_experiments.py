@@ -158,6 +158,15 @@ def test_crlqas_table_reads_runs(tmp_path):
     assert row[1].strip() == "h2_2q_noiseless" and row[2].strip() == "3"
     assert float(row[3]) == pytest.approx(summary["best_error_noiseless"], rel=1e-2)
     assert int(row[5]) == summary["gates"] and row[-2].strip() == "complete" and len(row) == 16
+    grouped = subprocess.run(
+        [sys.executable, str(ROOT / "experiments/crlqas_table.py"), "--by-config", str(out), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    cells = [c.strip() for c in grouped.stdout.splitlines()[-1].split("|")]
+    accurate = summary["best_error_noiseless"] < 1.6e-3
+    assert cells[1:4] == ["h2_2q_noiseless", "3", f"{2 * accurate}/2"], grouped.stdout
     bad = subprocess.run(
         [sys.executable, str(ROOT / "experiments/crlqas_table.py"), str(tmp_path)],
         capture_output=True,
