@@ -457,6 +457,8 @@ class Trainer:
             "wall_seconds": self.wall,
             "progress": float(graph.progress),
             "adjacency": graph.hard_adjacency().int().tolist(),
+            # how far training moved the logits from their zero start, against Gumbel noise of scale 1
+            "edge_logits": None if graph.edge_logits is None else graph.edge_logits.detach().tolist(),
             "config": asdict(c),
         }
 
