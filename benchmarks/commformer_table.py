@@ -86,11 +86,15 @@ def verdict(task: str, runs: dict[str, list[dict[str, Any]]]) -> str:
     length = {g: statistics.mean(stats(r, "mean_episode_length")) for g, r in runs.items()}
     ratio = success["learned"] / success["full"] if success["full"] else float("nan")
     within = "yes" if ratio >= GOAL_OF_FULL else "no"
+    logits = [
+        max(abs(v) for row in r["edge_logits"] for v in row) for r in runs["learned"] if r.get("edge_logits")
+    ]
+    moved = f"; largest |edge logit| of the learned graphs {max(logits):.4f}" if logits else ""
     return (
         f"- {task}: learned/full success {ratio:.3f} (within 5%: {within}); learned minus none "
         f"{success['learned'] - success['none']:+.3f}, minus random {success['learned'] - success['random']:+.3f}; "
         f"episode length learned {length['learned']:.1f}, full {length['full']:.1f}, none {length['none']:.1f}, "
-        f"random {length['random']:.1f}"
+        f"random {length['random']:.1f}{moved}"
     )
 
 
