@@ -38,8 +38,8 @@ COPIED = ("config.json", "summary.json", "episodes.jsonl", "best_circuit.json", 
 
 def plan_jobs(scale: float = 1.0) -> list[Job]:
     jobs = []
-    for seed in SEEDS:
-        for config, episodes in RUNS:
+    for config, episodes in RUNS:  # cheapest configuration first: whole rows of the table early
+        for seed in SEEDS:
             n = max(1, round(episodes * scale))
             argv = [
                 *(sys.executable, str(EXPERIMENTS / "crlqas.py")),
