@@ -49,7 +49,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from job_queue import Job, file_exists, fix_plan, json_at_least, run_queue, thin_csv
+from job_queue import Job, add_queue_options, file_exists, fix_plan, json_at_least, run_queue, thin_csv
 
 HERE = Path(__file__).resolve().parent
 EXPERIMENT = HERE.parent / "experiments" / "commformer.py"
@@ -227,19 +227,8 @@ def run_suite(out: Path, results: Path, at_once: int, idle: bool, only: str | No
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument(
-        "--out", type=Path, default=Path("runs/commformer-suite"), help="run directories (a child's: its own)"
-    )
-    p.add_argument(
-        "--results",
-        type=Path,
-        default=HERE / "results" / "cpu-2026-12-07-commformer",
-        help="where each finished run's small outputs are copied",
-    )
-    p.add_argument("--jobs", type=int, default=1, help="runs at once (one core each)")
-    p.add_argument("--idle", action="store_true", help="children at idle CPU priority (SCHED_IDLE)")
-    p.add_argument("--only", help="only the jobs whose name starts with this (e.g. pp5/)")
-    p.add_argument("--scale", type=float, default=1.0, help="multiply every step budget (smoke tests only)")
+    results = HERE / "results" / "cpu-2026-12-07-commformer"
+    add_queue_options(p, Path("runs/commformer-suite"), results, "step budget", "pp5/")
     p.add_argument("--search-one", help=argparse.SUPPRESS)
     p.add_argument("--encoder-one", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)

@@ -19,7 +19,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from job_queue import Job, fix_plan, json_at_least, run_queue
+from job_queue import Job, add_queue_options, fix_plan, json_at_least, run_queue
 
 HERE = Path(__file__).resolve().parent
 EXPERIMENTS = HERE.parent / "experiments"
@@ -61,19 +61,8 @@ def export(job: Job, out: Path, results: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", type=Path, default=Path("runs/crlqas"), help="run directories")
-    p.add_argument(
-        "--results",
-        type=Path,
-        default=HERE / "results" / "cpu-2026-12-07-crlqas",
-        help="where each finished run's small outputs are copied",
-    )
-    p.add_argument("--jobs", type=int, default=1, help="runs at once (one core each)")
-    p.add_argument("--idle", action="store_true", help="children at idle CPU priority (SCHED_IDLE)")
-    p.add_argument(
-        "--scale", type=float, default=1.0, help="multiply every episode budget (smoke tests only)"
-    )
-    p.add_argument("--only", help="only the runs whose name starts with this (e.g. h2_2q_depolarizing/)")
+    results = HERE / "results" / "cpu-2026-12-07-crlqas"
+    add_queue_options(p, Path("runs/crlqas"), results, "episode budget", "h2_2q_depolarizing/")
     args = p.parse_args(argv)
     fix_plan(args.out, args.results, {"runs": RUNS, "seeds": SEEDS, "agent": AGENT, "scale": args.scale})
     jobs = [j for j in plan_jobs(args.scale) if args.only is None or j.name.startswith(args.only)]

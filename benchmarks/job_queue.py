@@ -13,6 +13,7 @@ library and keeps each run a plain command a reader can rerun by hand from the l
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime
 import json
@@ -47,6 +48,20 @@ def json_at_least(file: str, key: str, value: int) -> Callable[[Path], bool]:
 
 def file_exists(file: str) -> Callable[[Path], bool]:
     return lambda run_dir: (run_dir / file).exists()
+
+
+def add_queue_options(
+    p: argparse.ArgumentParser, out: Path, results: Path, budget: str, only_example: str
+) -> None:
+    """The options every suite shares: where runs and copied results go, how many at once, priority."""
+    p.add_argument("--out", type=Path, default=out, help="run directories")
+    p.add_argument(
+        "--results", type=Path, default=results, help="where each finished run's small outputs are copied"
+    )
+    p.add_argument("--jobs", type=int, default=1, help="runs at once (one core each)")
+    p.add_argument("--idle", action="store_true", help="children at idle CPU priority (SCHED_IDLE)")
+    p.add_argument("--only", help=f"only the runs whose name starts with this (e.g. {only_example})")
+    p.add_argument("--scale", type=float, default=1.0, help=f"multiply every {budget} (smoke tests only)")
 
 
 def fix_plan(root: Path, results: Path, plan: dict[str, Any]) -> None:
