@@ -45,21 +45,29 @@ def test_queue_runs_in_dependency_order_and_records_failures(tmp_path, capsys):
 
 
 def test_commformer_suite_runs_resumes_and_tabulates(tmp_path):
+    import commformer_edges
     import commformer_suite
     import commformer_table
 
-    only = ["--scale", "0.002", "--only", "pp5/none/seed0"]
+    only = ["--scale", "0.002", "--only", "pp5/learned-s0.4/seed0"]
     first = suite("commformer_suite.py", tmp_path, *only)
     assert first.returncode == 0, first.stderr + first.stdout
-    summary = json.loads((tmp_path / "res/pp5/none/seed0/summary.json").read_text())
-    assert summary["steps"] == 800 and summary["comm_edges"] == 0  # 0.002 x 500,000 in whole updates of 800
-    assert (tmp_path / "res/pp5/none/seed0/graph.png").exists()
+    summary = json.loads((tmp_path / "res/pp5/learned-s0.4/seed0/summary.json").read_text())
+    assert summary["steps"] == 800 and summary["comm_edges"] == 3  # 0.002 x 500,000 in whole updates of 800
+    assert (tmp_path / "res/pp5/learned-s0.4/seed0/graph.png").exists()
     again = suite("commformer_suite.py", tmp_path, *only)
     assert "seed0: /" not in again.stdout  # nothing started: the run is done
-    other = suite("commformer_suite.py", tmp_path, "--scale", "0.004", "--only", "pp5/none/seed0")
+    other = suite("commformer_suite.py", tmp_path, "--scale", "0.004", "--only", "pp5/learned-s0.4/seed0")
     assert other.returncode != 0 and "holds another plan" in other.stderr
     table = commformer_table.report(tmp_path / "res")
-    assert "| pp5 | none | 0 |" in table and "| 1/3 |" in table
+    assert "| pp5 | learned S=0.4 | 3 |" in table and "| 1/3 |" in table
+    # one update, so one Adam step on the edges (every 5th of 5 epochs): each logit moved by lr or not at all
+    edges = commformer_edges.edge_stats(tmp_path / "runs/pp5/learned-s0.4/seed0/checkpoint.pt")
+    assert edges["trained"] == "100%" and edges["steps"] == 1
+    assert edges["max_logit"] == pytest.approx(1e-4, rel=1e-3) and edges["agreement_max"] == pytest.approx(
+        1.0
+    )
+    assert "| pp5/learned-s0.4/seed0 | 100% | 1 | 0.0001 |" in commformer_edges.table(tmp_path / "runs")
     names = [job.name for job in commformer_suite.plan_jobs()]
     assert len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 3 * 2 + 1 + 4 * 2  # every planned run, once
 

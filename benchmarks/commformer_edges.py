@@ -1,0 +1,84 @@
+"""How far the learned graphs' edge logits moved, and whether their gradients agreed from step to step.
+
+    python benchmarks/commformer_edges.py runs/commformer-suite [--out FILE]
+
+Reads the final checkpoint of every learned-graph run of benchmarks/commformer_suite.py (checkpoints
+stay under ``runs/``; the printed table is what gets committed). Per run: how much of its budget it has
+trained, the edge optimiser's steps and learning rate, the largest ``|logit|`` reached (logits start at
+0), the most that many Adam steps could move one logit (``lr x steps``, reached only when every step's
+gradient has the same sign), and the size of Adam's last step on each off-diagonal logit in units of
+lr, ``|m^| / sqrt(v^)`` (bias-corrected moments): near 1 when the recent gradients of a logit agree in
+sign, near 0 when they are noise that cancels. A diagnostic of why a learned graph ends where it does,
+not a result of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+import torch
+
+
+def edge_stats(checkpoint: Path) -> dict[str, float | str] | None:
+    """The table's numbers for one run, or None when the run has no learned edges."""
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    edges = state["optimizers"].get("edges")
+    if not edges or not edges["state"]:
+        return None
+    adam = edges["state"][0]
+    logits = state["policy"]["actor.graph.edge_logits"]
+    off = ~torch.eye(logits.shape[0], dtype=torch.bool)
+    steps, group = int(adam["step"]), edges["param_groups"][0]
+    lr, (beta1, beta2) = float(group["lr"]), group["betas"]
+    m_hat = adam["exp_avg"] / (1 - beta1**steps)
+    v_hat = adam["exp_avg_sq"] / (1 - beta2**steps)
+    agreement = (m_hat.abs() / (v_hat.sqrt() + 1e-12))[off]
+    return {
+        "trained": f"{state['env_steps'] / state['config']['steps']:.0%}",
+        "steps": steps,
+        "lr": lr,
+        "max_logit": float(logits[off].abs().max()),
+        "reach": lr * steps,
+        "agreement_median": statistics.median(agreement.tolist()),
+        "agreement_max": float(agreement.max()),
+    }
+
+
+def table(root: Path) -> str:
+    lines = [
+        "| run | trained | edge steps | lr | max abs logit | lr x steps | last step / lr, median | max |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for checkpoint in sorted(root.glob("*/learned-*/seed*/checkpoint.pt")):
+        s = edge_stats(checkpoint)
+        if s is None:
+            continue
+        name = checkpoint.parent.relative_to(root)
+        lines.append(
+            f"| {name} | {s['trained']} | {s['steps']} | {s['lr']:g} | {s['max_logit']:.4f} | {s['reach']:.4f} | "
+            f"{s['agreement_median']:.3f} | {s['agreement_max']:.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("root", type=Path, help="the suite's run directories (its --out)")
+    p.add_argument("--out", type=Path, help="also write the table here")
+    args = p.parse_args(argv)
+    if not args.root.is_dir():
+        raise SystemExit(
+            f"{args.root} is not a directory: expected the suite's --out (runs/commformer-suite)"
+        )
+    text = table(args.root)
+    print(text, end="")
+    if args.out:
+        args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
