@@ -3,7 +3,7 @@
     python benchmarks/commformer_table.py benchmarks/results/cpu-2026-12-07-commformer [--out FILE]
 
 Markdown tables of the deployed policies' evaluations (deterministic graph and gate, 1,000 episodes
-after training): the main one (learned S = 0.4, full, none, random S = 0.4 per task, mean ± std over
+after training): a headline (the README's), the main one (learned S = 0.4, full, none, random S = 0.4 per task, mean ± std over
 the seeds, with the goal's comparisons), the same runs' training-episode metrics, the sparsity sweep,
 the temporal gate, and the discrete search at equal environment steps. A configuration with fewer runs
 than seeds says how many it has.
@@ -79,6 +79,21 @@ def main_table(root: Path, source: str = "evaluation") -> list[str]:
         if source == "evaluation" and all(len(r) == len(SEEDS) for r in runs.values()):
             verdicts.append(verdict(task, runs))
     return [*lines, "", *verdicts]
+
+
+def headline_table(root: Path) -> list[str]:
+    """One row per task, one column per main graph: "success rate / episode length" (means over seeds)."""
+    labels = [graph if graph in ("full", "none") else f"{graph} S={s:g}" for graph, s in MAIN_GRAPHS]
+    lines = ["| task | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for task in TASKS:
+        cells = []
+        for graph, s in MAIN_GRAPHS:
+            runs = summaries(root, task, graph_name(graph, s))
+            success, length = stats(runs, "success_rate"), stats(runs, "mean_episode_length")
+            seeds = "" if len(runs) == len(SEEDS) else f" ({len(runs)}/{len(SEEDS)} seeds)"
+            cells.append(f"{statistics.mean(success):.2f} / {statistics.mean(length):.1f}{seeds}" if runs else "-")
+        lines.append(f"| {task_label(task)} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def verdict(task: str, runs: dict[str, list[dict[str, Any]]]) -> str:
@@ -160,6 +175,8 @@ def report(root: Path) -> str:
     tasks = "\n".join(f"- {t}: {task_label(t)}" for t in TASKS)
     parts = [
         f"Tasks (vision 1; seeds {', '.join(map(str, SEEDS))}):\n\n{tasks}",
+        "## Headline: success rate / episode length of the deployed policy, means over seeds\n\n"
+        + "\n".join(headline_table(root)),
         "## Main table: the deployed policy's success rate and episode length, mean ± std over seeds\n\n"
         + "\n".join(main_table(root)),
         "## The same runs' training episodes (last tenth of the updates; a learned graph is Gumbel-sampled)\n\n"

@@ -61,6 +61,8 @@ def test_commformer_suite_runs_resumes_and_tabulates(tmp_path):
     assert other.returncode != 0 and "holds another plan" in other.stderr
     table = commformer_table.report(tmp_path / "res")
     assert "| pp5 | learned S=0.4 | 3 |" in table and "| 1/3 |" in table
+    headline = next(line for line in table.splitlines() if line.startswith("| Predator-Prey 5x5"))
+    assert headline.endswith(" (1/3 seeds) | - | - | - |")  # only learned S = 0.4 has a run
     # one update, so one Adam step on the edges (every 5th of 5 epochs): each logit moved by lr or not at all
     edges = commformer_edges.edge_stats(tmp_path / "runs/pp5/learned-s0.4/seed0/checkpoint.pt")
     assert edges["trained"] == "100%" and edges["steps"] == 1
