@@ -91,7 +91,9 @@ def headline_table(root: Path) -> list[str]:
             runs = summaries(root, task, graph_name(graph, s))
             success, length = stats(runs, "success_rate"), stats(runs, "mean_episode_length")
             seeds = "" if len(runs) == len(SEEDS) else f" ({len(runs)}/{len(SEEDS)} seeds)"
-            cells.append(f"{statistics.mean(success):.2f} / {statistics.mean(length):.1f}{seeds}" if runs else "-")
+            cells.append(
+                f"{statistics.mean(success):.2f} / {statistics.mean(length):.1f}{seeds}" if runs else "-"
+            )
         lines.append(f"| {task_label(task)} | " + " | ".join(cells) + " |")
     return lines
 
