@@ -10,11 +10,16 @@ gradient has the same sign), and the size of Adam's last step on each off-diagon
 lr, ``|m^| / sqrt(v^)`` (bias-corrected moments): near 1 when the recent gradients of a logit agree in
 sign, near 0 when they are noise that cancels. A diagnostic of why a learned graph ends where it does,
 not a result of its own.
+
+A second table follows the temporal gate of every gated run: the fraction of (agent, step) pairs with
+communication open in training, read from ``curves.csv`` at a few updates, to compare how fast the gate
+closes under different penalty weights.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import statistics
 import sys
 from pathlib import Path
@@ -64,6 +69,26 @@ def table(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+GATE_UPDATES = (1, 10, 25, 50, 100, 250)
+
+
+def gate_table(root: Path) -> str:
+    """Open fraction of each gated run in training, at ``GATE_UPDATES`` and at its last update."""
+    head = " | ".join(f"update {u}" for u in GATE_UPDATES)
+    lines = [f"| run | {head} | last (update) |", "|---|" + "---:|" * (len(GATE_UPDATES) + 1)]
+    for curves in sorted(root.glob("*/learned-*gate*/seed*/curves.csv")):
+        with curves.open() as f:
+            opened = {int(r["update"]): float(r["gate_open_fraction"]) for r in csv.DictReader(f)}
+        if not opened:
+            continue
+        cells = [f"{opened[u]:.3f}" if u in opened else "-" for u in GATE_UPDATES]
+        last = max(opened)
+        lines.append(
+            f"| {curves.parent.relative_to(root)} | {' | '.join(cells)} | {opened[last]:.3f} ({last}) |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("root", type=Path, help="the suite's run directories (its --out)")
@@ -73,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(
             f"{args.root} is not a directory: expected the suite's --out (runs/commformer-suite)"
         )
-    text = table(args.root)
+    text = (
+        table(args.root)
+        + "\nThe temporal gate in training: fraction of (agent, step) pairs open\n\n"
+        + gate_table(args.root)
+    )
     print(text, end="")
     if args.out:
         args.out.write_text(text)
