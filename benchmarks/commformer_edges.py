@@ -89,10 +89,46 @@ def gate_table(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def gate_plot(root: Path, out: Path) -> None:
+    """Open fraction and training success against environment steps, one line per gated run, one
+    column per task; no-gate runs of the same task (``learned-s0.4``) drawn grey for reference."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = sorted({c.parents[2].name for c in root.glob("*/learned-*gate*/seed*/curves.csv")})
+    if not tasks:
+        raise SystemExit(f"no gated run under {root}: expected <task>/learned-*gate*/seed*/curves.csv")
+    fig, axes = plt.subplots(2, len(tasks), figsize=(5 * len(tasks), 6), squeeze=False, sharex="col")
+    for col, task in enumerate(tasks):
+        runs = sorted((root / task).glob("learned-*gate*/seed*/curves.csv"))
+        reference = sorted((root / task).glob("learned-s0.4/seed*/curves.csv"))
+        names = sorted({c.parents[1].name for c in runs})
+        for curves in reference + runs:
+            with curves.open() as f:
+                rows = list(csv.DictReader(f))
+            steps = [int(r["env_steps"]) for r in rows]
+            name = curves.parents[1].name
+            style = {"color": "0.7", "lw": 0.8} if curves in reference else {"color": f"C{names.index(name)}"}
+            label = name if curves.parent.name == "seed0" else None
+            axes[0, col].plot(steps, [float(r["gate_open_fraction"]) for r in rows], label=label, **style)
+            axes[1, col].plot(steps, [float(r["success_rate"]) for r in rows], **style)
+        axes[0, col].set_title(task)
+        axes[0, col].set_ylabel("communication open (training)")
+        axes[1, col].set_ylabel("success rate (training)")
+        axes[1, col].set_xlabel("environment steps")
+        axes[0, col].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("root", type=Path, help="the suite's run directories (its --out)")
     p.add_argument("--out", type=Path, help="also write the table here")
+    p.add_argument("--gate-plot", type=Path, help="also plot the gated runs' open fraction and success here")
     args = p.parse_args(argv)
     if not args.root.is_dir():
         raise SystemExit(
@@ -106,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text, end="")
     if args.out:
         args.out.write_text(text)
+    if args.gate_plot:
+        gate_plot(args.root, args.gate_plot)
     return 0
 
 

@@ -72,9 +72,14 @@ def test_commformer_suite_runs_resumes_and_tabulates(tmp_path):
     assert "| pp5/learned-s0.4/seed0 | 100% | 1 | 0.0001 |" in commformer_edges.table(tmp_path / "runs")
     gated = tmp_path / "gated/pcp5/learned-s0.4-gate/seed0"  # the gate table reads training's curves
     gated.mkdir(parents=True)
-    (gated / "curves.csv").write_text("update,gate_open_fraction\n1,0.85\n10,0.5\n11,0.25\n")
+    curves = (
+        "update,env_steps,gate_open_fraction,success_rate\n1,800,0.85,0\n10,8000,0.5,0.1\n11,8800,0.25,0.2\n"
+    )
+    (gated / "curves.csv").write_text(curves)
     row = "| pcp5/learned-s0.4-gate/seed0 | 0.850 | 0.500 | - | - | - | - | 0.250 (11) |"
     assert row in commformer_edges.gate_table(tmp_path / "gated")
+    commformer_edges.gate_plot(tmp_path / "gated", tmp_path / "gate.png")
+    assert (tmp_path / "gate.png").stat().st_size > 0
     names = [job.name for job in commformer_suite.plan_jobs()]
     assert len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 3 * 2 + 1 + 4 * 2  # every planned run, once
 
