@@ -72,13 +72,17 @@ def table(root: Path) -> str:
 GATE_UPDATES = (1, 10, 25, 50, 100, 250)
 
 
+def read_curves(path: Path) -> list[dict[str, str]]:
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
 def gate_table(root: Path) -> str:
     """Open fraction of each gated run in training, at ``GATE_UPDATES`` and at its last update."""
     head = " | ".join(f"update {u}" for u in GATE_UPDATES)
     lines = [f"| run | {head} | last (update) |", "|---|" + "---:|" * (len(GATE_UPDATES) + 1)]
     for curves in sorted(root.glob("*/learned-*gate*/seed*/curves.csv")):
-        with curves.open() as f:
-            opened = {int(r["update"]): float(r["gate_open_fraction"]) for r in csv.DictReader(f)}
+        opened = {int(r["update"]): float(r["gate_open_fraction"]) for r in read_curves(curves)}
         if not opened:
             continue
         cells = [f"{opened[u]:.3f}" if u in opened else "-" for u in GATE_UPDATES]
@@ -106,8 +110,7 @@ def gate_plot(root: Path, out: Path) -> None:
         reference = sorted((root / task).glob("learned-s0.4/seed*/curves.csv"))
         names = sorted({c.parents[1].name for c in runs})
         for curves in reference + runs:
-            with curves.open() as f:
-                rows = list(csv.DictReader(f))
+            rows = read_curves(curves)
             steps = [int(r["env_steps"]) for r in rows]
             name = curves.parents[1].name
             style = {"color": "0.7", "lw": 0.8} if curves in reference else {"color": f"C{names.index(name)}"}

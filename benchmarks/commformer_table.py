@@ -3,8 +3,8 @@
     python benchmarks/commformer_table.py benchmarks/results/cpu-2026-12-07-commformer [--out FILE]
 
 Markdown tables of the deployed policies' evaluations (deterministic graph and gate, 1,000 episodes
-after training): a headline (the README's), the main one (learned S = 0.4, full, none, random S = 0.4 per task, mean ± std over
-the seeds, with the goal's comparisons), the same runs' training-episode metrics, the sparsity sweep,
+after training): a headline (the README's), the main one (learned S = 0.4, full, none, random S = 0.4
+per task, mean ± std over the seeds, with the goal's comparisons), the same runs' training-episode metrics, the sparsity sweep,
 the temporal gate, and the discrete search at equal environment steps. A configuration with fewer runs
 than seeds says how many it has.
 """
@@ -58,6 +58,10 @@ def row(
     return "| " + " | ".join(cells) + " |"
 
 
+def graph_label(graph: str, s: float) -> str:
+    return graph if graph in ("full", "none") else f"{graph} S={s:g}"
+
+
 def task_label(task: str) -> str:
     t = TASKS[task]
     name = "Predator-Prey" if t["env"] == "pp" else "Predator-Capture-Prey"
@@ -74,8 +78,7 @@ def main_table(root: Path, source: str = "evaluation") -> list[str]:
         runs = {}
         for graph, s in MAIN_GRAPHS:
             runs[graph] = summaries(root, task, graph_name(graph, s))
-            label = graph if graph in ("full", "none") else f"{graph} S={s:g}"
-            lines.append(row(task, label, runs[graph], source=source))
+            lines.append(row(task, graph_label(graph, s), runs[graph], source=source))
         if source == "evaluation" and all(len(r) == len(SEEDS) for r in runs.values()):
             verdicts.append(verdict(task, runs))
     return [*lines, "", *verdicts]
@@ -83,7 +86,7 @@ def main_table(root: Path, source: str = "evaluation") -> list[str]:
 
 def headline_table(root: Path) -> list[str]:
     """One row per task, one column per main graph: "success rate / episode length" (means over seeds)."""
-    labels = [graph if graph in ("full", "none") else f"{graph} S={s:g}" for graph, s in MAIN_GRAPHS]
+    labels = [graph_label(graph, s) for graph, s in MAIN_GRAPHS]
     lines = ["| task | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
     for task in TASKS:
         cells = []
