@@ -213,7 +213,7 @@ def ptm_floor(compiled: Any, batch: int, rates: dict[str, float], kernels: int) 
     return {"arith_s": arith / batch, "dispatch_s": kernels * rates["op_s"] / batch}
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--qubits", type=int, nargs="+", default=[2, 4, 6, 8], help="qubit counts (default 2 4 6 8)"
@@ -238,22 +238,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--profile", action="store_true", help="print the PTM's time per phase")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--csv", default=None, help="also write the table as CSV here")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
-    torch.set_num_threads(args.threads)
-    threads = torch.get_num_threads()
-    noise = NoiseModel.depolarizing(0.001, 0.005)
-    rng = np.random.default_rng(args.seed)
-    use_cuda = torch.cuda.is_available() and not args.no_cuda
-    bandwidth = device_bandwidth(torch.device("cuda")) if use_cuda else None
 
+def print_preamble(threads: int, use_cuda: bool, bandwidth: float | None, rates: dict[str, float]) -> None:
     print(
         f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
         f"{threads} torch threads" + (f", GPU {torch.cuda.get_device_name()}" if use_cuda else ", no GPU")
     )
     if bandwidth:
         print(f"# measured GPU copy bandwidth: {bandwidth / 1e9:.0f} GB/s")
-    rates = cpu_rates()
     print(
         f"# this CPU now ({threads} thread): batched 16x16 GEMM {rates['gemm_flops'] / 1e9:.1f} GFLOP/s, "
         f"copy {rates['copy_bytes'] / 1e9:.1f} GB/s, one tiny torch kernel {rates['op_s'] * 1e6:.1f} us "
@@ -268,6 +262,171 @@ def main(argv: list[str] | None = None) -> None:
         "# workload: 10n random gates from {cx, rx, ry, rz}, depolarizing 0.001/0.005, Heisenberg chain; "
         "seconds per energy evaluation (best of repeats)"
     )
+
+
+def reference_backends(args: argparse.Namespace, noise: NoiseModel) -> tuple[Any, Any]:
+    """Aer and PennyLane when asked for and installed (None otherwise, with a note)."""
+    aer = pl = None
+    if "aer" in args.backends:
+        try:
+            from qgnas.quantum.backends import AerDensityMatrixBackend
+
+            aer = AerDensityMatrixBackend(noise, max_parallel_threads=args.threads)
+        except ImportError as exc:
+            print(f"# aer skipped: {exc}")
+    if "pennylane" in args.backends:
+        try:
+            from qgnas.quantum.backends import PennyLaneMixedBackend
+
+            pl = PennyLaneMixedBackend(noise)
+        except ImportError as exc:
+            print(f"# pennylane skipped: {exc}")
+    return aer, pl
+
+
+class Workload:
+    """One random circuit of n qubits, compiled both ways, with its parameters and the run's settings."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        noise: NoiseModel,
+        n: int,
+        rng: np.random.Generator,
+        batches: list[int],
+    ) -> None:
+        self.args, self.noise, self.n = args, noise, n
+        self.circuit = random_circuit(n, 10 * n, rng)
+        self.ham = (
+            Hamiltonian.heisenberg(n) if n > 1 else Hamiltonian.from_pauli_strings(["Z", "X"], [1.0, 0.5])
+        )
+        self.params_all = rng.uniform(-np.pi, np.pi, size=(max(batches), self.circuit.n_params))
+        t0 = time.perf_counter()
+        self.compiled_torch = PTMSimulator(noise=noise, kernel=False).compile(self.circuit, self.ham)
+        self.compile_s = time.perf_counter() - t0
+        self.compiled = PTMSimulator(noise=noise).compile(self.circuit, self.ham)
+        with torch.no_grad():
+            t0 = time.perf_counter()
+            self.compiled(torch.tensor(self.params_all[:1]))  # builds the kernel plan (and JIT-compiles once)
+            self.kernel_s = time.perf_counter() - t0
+        self.stats = self.compiled.stats()
+
+
+def cpu_rows(w: Workload, B: int, aer: Any, rates: dict[str, float]) -> list[dict[str, Any]]:
+    """Aer and the CPU PTM rows, timed in interleaved rounds (one call of each per round), so that
+    both see the same load of a shared machine and their ratio is fair."""
+    args, params = w.args, w.params_all[:B]
+    contenders: dict[str, Callable[[], Any]] = {}
+    if aer is not None:
+        contenders["aer"] = partial(aer.expectation, w.circuit, w.ham, params)
+    if "ptm" in args.backends:
+        p = torch.tensor(params)
+        contenders["ptm-cpu"] = partial(w.compiled, p)
+        contenders["ptm-torch"] = partial(w.compiled_torch, p)
+        if args.float32:
+            c32 = PTMSimulator(noise=w.noise, dtype=torch.float32).compile(w.circuit, w.ham)
+            contenders["ptm-cpu-f32"] = partial(c32, p.float())
+    with torch.no_grad():
+        times = interleaved_best(contenders, args.repeats, args.budget)
+    aer_s = times["aer"] / B if "aer" in times else None
+    rows = []
+    for name, t in times.items():
+        row = {"n": w.n, "batch": B, "backend": name, "seconds_per_eval": t / B}
+        if name == "aer":
+            row["notes"] = "density_matrix, parameter_binds"
+        else:
+            row["speedup_vs_aer"] = aer_s / row["seconds_per_eval"] if aer_s else None
+        if name == "ptm-cpu":
+            row["notes"] = kernel_note(w, p)
+        if name == "ptm-torch":
+            row.update(torch_path_details(w, p, B, rates))
+        rows.append(row)
+    return rows
+
+
+def kernel_note(w: Workload, p: torch.Tensor) -> str:
+    with torch.no_grad():
+        plan = w.compiled._kernel(p)  # the plan when the kernel served this batch
+    if plan is None:
+        return "torch path (the kernel serves 7+ qubits from batch 32 on)"
+    ks = plan.stats()
+    return (
+        f"numba kernel: {ks['ops']} passes, {ks['nnz']} sparse entries, chunk {ks['chunk']}; "
+        f"first call {w.kernel_s * 1e3:.0f} ms"
+    )
+
+
+def torch_path_details(w: Workload, p: torch.Tensor, B: int, rates: dict[str, float]) -> dict[str, Any]:
+    """The torch path's kernel count and floors, and the note that says where its time goes."""
+    path = "GEMM" if w.compiled_torch.uses_gemm(B) else "elementwise"
+    with torch.no_grad():
+        kernels, views = count_ops(partial(w.compiled_torch, p))
+    floor = ptm_floor(w.compiled_torch, B, rates, kernels)
+    stats = w.stats
+    return {
+        "kernels": kernels,
+        "views": views,
+        "floor_arith_s": floor["arith_s"],
+        "floor_dispatch_s": floor["dispatch_s"],
+        "notes": (
+            f"{stats['n_layers']} passes/{w.circuit.n_gates} gates, {stats['n_permutes']} moves, {path}; "
+            f"floors: arith {floor['arith_s']:.1e}, dispatch {floor['dispatch_s']:.1e} "
+            f"({kernels} kernels + {views} views); compile {w.compile_s * 1e3:.0f} ms"
+        ),
+    }
+
+
+def cuda_row(w: Workload, B: int, aer_s: float | None, bandwidth: float) -> dict[str, Any]:
+    params = w.params_all[:B]
+    cc = PTMSimulator(noise=w.noise, device="cuda").compile(w.circuit, w.ham)
+    pc = torch.tensor(params, device="cuda")
+    with torch.no_grad():
+        s = best_time(partial(cc, pc), w.args.repeats, w.args.budget, sync=torch.cuda.synchronize) / B
+    floor_gate = 2 * B * 4**w.n * 8 * w.circuit.n_gates / bandwidth / B
+    floor_pass = 2 * B * 4**w.n * 8 * w.stats["n_layers"] / bandwidth / B
+    return {
+        "n": w.n,
+        "batch": B,
+        "backend": "ptm-cuda",
+        "seconds_per_eval": s,
+        "speedup_vs_aer": aer_s / s if aer_s else None,
+        "floor_per_gate_s": floor_gate,
+        "floor_per_pass_s": floor_pass,
+        "notes": f"floor {floor_gate:.2e} s/eval (per gate), {floor_pass:.2e} (per fused pass); "
+        f"{s / floor_pass:.1f}x the fused-pass floor, {s / floor_gate:.1f}x the per-gate one",
+    }
+
+
+def pennylane_row(w: Workload, B: int, aer_s: float | None, pl: Any) -> dict[str, Any]:
+    """default.mixed is slow at 8+ qubits: time a sub-batch when the whole one would not fit the
+    budget, and say so."""
+    params, budget = w.params_all[:B], w.args.budget
+    probe = min(B, 8)
+    t0 = time.perf_counter()
+    pl.expectation(w.circuit, w.ham, params[:probe])
+    per_eval = (time.perf_counter() - t0) / probe
+    sub = B if per_eval * B * 2 < budget else probe
+    s = best_time(partial(pl.expectation, w.circuit, w.ham, params[:sub]), 1, budget, min_time_s=0) / sub
+    note = "default.mixed, broadcast" + ("" if sub == B else f", timed on {sub} of {B} parameter sets")
+    return {
+        "n": w.n,
+        "batch": B,
+        "backend": "pennylane",
+        "seconds_per_eval": s,
+        "speedup_vs_aer": aer_s / s if aer_s else None,
+        "notes": note,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    noise = NoiseModel.depolarizing(0.001, 0.005)
+    rng = np.random.default_rng(args.seed)
+    use_cuda = torch.cuda.is_available() and not args.no_cuda
+    bandwidth = device_bandwidth(torch.device("cuda")) if use_cuda else None
+    rates = cpu_rates()
+    print_preamble(torch.get_num_threads(), use_cuda, bandwidth, rates)
 
     rows: list[dict[str, Any]] = []
     header = f"{'n':>3} {'B':>5} {'backend':<12} {'s/eval':>10} {'vs aer':>8}  notes"
@@ -284,147 +443,30 @@ def main(argv: list[str] | None = None) -> None:
         )
         rows.append(row)
 
-    aer = pl = None
-    if "aer" in args.backends:
-        try:
-            from qgnas.quantum.backends import AerDensityMatrixBackend
-
-            aer = AerDensityMatrixBackend(noise, max_parallel_threads=args.threads)
-        except ImportError as exc:
-            print(f"# aer skipped: {exc}")
-    if "pennylane" in args.backends:
-        try:
-            from qgnas.quantum.backends import PennyLaneMixedBackend
-
-            pl = PennyLaneMixedBackend(noise)
-        except ImportError as exc:
-            print(f"# pennylane skipped: {exc}")
-
+    aer, pl = reference_backends(args, noise)
+    batches = sorted(set(args.batches) | (set(args.cuda_batches) if use_cuda else set()))
     for n in args.qubits:
-        circuit = random_circuit(n, 10 * n, rng)
-        ham = Hamiltonian.heisenberg(n) if n > 1 else Hamiltonian.from_pauli_strings(["Z", "X"], [1.0, 0.5])
-        batches = sorted(set(args.batches) | (set(args.cuda_batches) if use_cuda else set()))
-        params_all = rng.uniform(-np.pi, np.pi, size=(max(batches), circuit.n_params))
-        t0 = time.perf_counter()
-        compiled_torch = PTMSimulator(noise=noise, kernel=False).compile(circuit, ham)
-        compile_s = time.perf_counter() - t0
-        compiled = PTMSimulator(noise=noise).compile(circuit, ham)
-        with torch.no_grad():
-            t0 = time.perf_counter()
-            compiled(torch.tensor(params_all[:1]))  # builds the kernel plan (and JIT-compiles once)
-            kernel_s = time.perf_counter() - t0
-        stats = compiled.stats()
+        w = Workload(args, noise, n, rng, batches)
         for B in batches:
-            params = params_all[:B]
-            aer_s = None
             cpu_batch = B in args.batches
-            # Aer and the CPU PTM rows are timed in interleaved rounds (one call of each per round),
-            # so that both see the same load of a shared machine and their ratio is fair
-            contenders: dict[str, Callable[[], Any]] = {}
-            if aer is not None and cpu_batch:
-                contenders["aer"] = partial(aer.expectation, circuit, ham, params)
-            if "ptm" in args.backends and cpu_batch:
-                p = torch.tensor(params)
-                contenders["ptm-cpu"] = partial(compiled, p)
-                contenders["ptm-torch"] = partial(compiled_torch, p)
-                if args.float32:
-                    c32 = PTMSimulator(noise=noise, dtype=torch.float32).compile(circuit, ham)
-                    contenders["ptm-cpu-f32"] = partial(c32, p.float())
-            with torch.no_grad():
-                times = interleaved_best(contenders, args.repeats, args.budget)
-            aer_s = times["aer"] / B if "aer" in times else None
-            for name, t in times.items():
-                row = {"n": n, "batch": B, "backend": name, "seconds_per_eval": t / B}
-                if name == "aer":
-                    row["notes"] = "density_matrix, parameter_binds"
-                else:
-                    row["speedup_vs_aer"] = aer_s / row["seconds_per_eval"] if aer_s else None
-                if name == "ptm-cpu":
-                    with torch.no_grad():
-                        plan = compiled._kernel(p)  # the plan when the kernel served this batch
-                    if plan is None:
-                        row["notes"] = "torch path (the kernel serves 7+ qubits from batch 32 on)"
-                    else:
-                        ks = plan.stats()
-                        row["notes"] = (
-                            f"numba kernel: {ks['ops']} passes, {ks['nnz']} sparse entries, chunk {ks['chunk']}; "
-                            f"first call {kernel_s * 1e3:.0f} ms"
-                        )
-                if name == "ptm-torch":
-                    path = "GEMM" if compiled_torch.uses_gemm(B) else "elementwise"
-                    with torch.no_grad():
-                        kernels, views = count_ops(partial(compiled_torch, p))
-                    floor = ptm_floor(compiled_torch, B, rates, kernels)
-                    row.update(
-                        kernels=kernels,
-                        views=views,
-                        floor_arith_s=floor["arith_s"],
-                        floor_dispatch_s=floor["dispatch_s"],
-                    )
-                    row["notes"] = (
-                        f"{stats['n_layers']} passes/{circuit.n_gates} gates, {stats['n_permutes']} moves, {path}; "
-                        f"floors: arith {floor['arith_s']:.1e}, dispatch {floor['dispatch_s']:.1e} "
-                        f"({kernels} kernels + {views} views); compile {compile_s * 1e3:.0f} ms"
-                    )
+            cells = cpu_rows(w, B, aer, rates) if cpu_batch else []
+            for row in cells:
                 emit(row)
+            aer_s = next((r["seconds_per_eval"] for r in cells if r["backend"] == "aer"), None)
             if use_cuda and B in args.cuda_batches:
-                cc = PTMSimulator(noise=noise, device="cuda").compile(circuit, ham)
-                pc = torch.tensor(params, device="cuda")
-                with torch.no_grad():
-                    s = best_time(partial(cc, pc), args.repeats, args.budget, sync=torch.cuda.synchronize) / B
-                floor_gate = 2 * B * 4**n * 8 * circuit.n_gates / bandwidth / B
-                floor_pass = 2 * B * 4**n * 8 * stats["n_layers"] / bandwidth / B
-                emit(
-                    {
-                        "n": n,
-                        "batch": B,
-                        "backend": "ptm-cuda",
-                        "seconds_per_eval": s,
-                        "speedup_vs_aer": aer_s / s if aer_s else None,
-                        "floor_per_gate_s": floor_gate,
-                        "floor_per_pass_s": floor_pass,
-                        "notes": f"floor {floor_gate:.2e} s/eval (per gate), {floor_pass:.2e} (per fused pass); "
-                        f"{s / floor_pass:.1f}x the fused-pass floor, {s / floor_gate:.1f}x the per-gate one",
-                    }
-                )
+                emit(cuda_row(w, B, aer_s, bandwidth))
             if pl is not None and cpu_batch:
-                # default.mixed is slow at 8+ qubits: time a sub-batch when the whole one would not fit
-                # the budget, and say so
-                probe = min(B, 8)
-                t0 = time.perf_counter()
-                pl.expectation(circuit, ham, params[:probe])
-                per_eval = (time.perf_counter() - t0) / probe
-                sub = B if per_eval * B * 2 < args.budget else probe
-                s = (
-                    best_time(
-                        partial(pl.expectation, circuit, ham, params[:sub]), 1, args.budget, min_time_s=0
-                    )
-                    / sub
-                )
-                note = "default.mixed, broadcast" + (
-                    "" if sub == B else f", timed on {sub} of {B} parameter sets"
-                )
-                emit(
-                    {
-                        "n": n,
-                        "batch": B,
-                        "backend": "pennylane",
-                        "seconds_per_eval": s,
-                        "speedup_vs_aer": aer_s / s if aer_s else None,
-                        "notes": note,
-                    }
-                )
+                emit(pennylane_row(w, B, aer_s, pl))
         if args.profile:
-            profile_phases(compiled_torch, params_all[: max(args.batches)], args.repeats)
+            profile_phases(w.compiled_torch, w.params_all[: max(args.batches)], args.repeats)
 
     print_summary(rows, args.threads)
-
     if args.csv:
         keys = sorted({k for r in rows for k in r})
         with open(args.csv, "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=keys)
-            w.writeheader()
-            w.writerows(rows)
+            writer = csv.DictWriter(fh, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(rows)
         print(f"# wrote {args.csv}")
 
 
