@@ -2,7 +2,7 @@
 
 Builds ``gym.make_vec(ID, num_envs=B)`` (the native numpy vector env), steps it with pre-drawn random
 actions (autoreset included) for a fixed CPU time, and counts B environment steps per ``step`` call.
-The single-env Gymnasium view is timed the same way as the reference. Goal (issue 27): at least
+The single-env Gymnasium view is timed the same way as the reference. Goal: at least
 200,000 steps per second on one core for 5x5 with 3 agents.
 
     OMP_NUM_THREADS=1 python benchmarks/predator_prey_speed.py [--seconds 2] [--batches 256 1024 4096]
