@@ -24,12 +24,13 @@ import math
 import sys
 from pathlib import Path
 
+from qgnas.cli.common import DefaultsFormatter
 from qgnas.core.io import atomic_write
 from qgnas.graph.commformer.training import EVAL_EPISODES, TrainConfig, train
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=DefaultsFormatter)
     p.add_argument("--env", default="pp", help="pp (Predator-Prey) or pcp (Predator-Capture-Prey)")
     p.add_argument("--grid", type=int, default=5, help="side of the grid")
     p.add_argument("--agents", type=int, default=3, help="number of agents")

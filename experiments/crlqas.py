@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from qgnas.cli.common import DefaultsFormatter
 from qgnas.quantum import experiment_log as runlog
 
 #: The agent this script trains unless the config's ``agent`` section or ``--agent`` overrides it.
@@ -78,17 +79,8 @@ class _OutOfTime(Exception):
     """Raised from the episode callback once ``--seconds`` has passed (after a checkpoint)."""
 
 
-class _ShowDefaults(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows an option's default unless there is none to show (required options, unset, off)."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or action.default is False or action.default == []:
-            return action.help
-        return super()._get_help_string(action)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=_ShowDefaults)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=DefaultsFormatter)
     ap.add_argument("--config", required=True, help="YAML config (experiments/configs/<name>.yaml)")
     ap.add_argument("--seed", type=int, default=0, help="root seed of the run")
     ap.add_argument("--out", required=True, help="run directory")
