@@ -384,17 +384,13 @@ def cuda_row(w: Workload, B: int, aer_s: float | None, bandwidth: float) -> dict
         s = best_time(partial(cc, pc), w.args.repeats, w.args.budget, sync=torch.cuda.synchronize) / B
     floor_gate = 2 * B * 4**w.n * 8 * w.circuit.n_gates / bandwidth / B
     floor_pass = 2 * B * 4**w.n * 8 * w.stats["n_layers"] / bandwidth / B
-    return {
-        "n": w.n,
-        "batch": B,
-        "backend": "ptm-cuda",
-        "seconds_per_eval": s,
-        "speedup_vs_aer": aer_s / s if aer_s else None,
-        "floor_per_gate_s": floor_gate,
-        "floor_per_pass_s": floor_pass,
-        "notes": f"floor {floor_gate:.2e} s/eval (per gate), {floor_pass:.2e} (per fused pass); "
-        f"{s / floor_pass:.1f}x the fused-pass floor, {s / floor_gate:.1f}x the per-gate one",
-    }
+    note = (
+        f"floor {floor_gate:.2e} s/eval (per gate), {floor_pass:.2e} (per fused pass); "
+        f"{s / floor_pass:.1f}x the fused-pass floor, {s / floor_gate:.1f}x the per-gate one"
+    )
+    return timed_row(
+        w, B, "ptm-cuda", s, aer_s, note, floor_per_gate_s=floor_gate, floor_per_pass_s=floor_pass
+    )
 
 
 def pennylane_row(w: Workload, B: int, aer_s: float | None, pl: Any) -> dict[str, Any]:
@@ -408,14 +404,16 @@ def pennylane_row(w: Workload, B: int, aer_s: float | None, pl: Any) -> dict[str
     sub = B if per_eval * B * 2 < budget else probe
     s = best_time(partial(pl.expectation, w.circuit, w.ham, params[:sub]), 1, budget, min_time_s=0) / sub
     note = "default.mixed, broadcast" + ("" if sub == B else f", timed on {sub} of {B} parameter sets")
-    return {
-        "n": w.n,
-        "batch": B,
-        "backend": "pennylane",
-        "seconds_per_eval": s,
-        "speedup_vs_aer": aer_s / s if aer_s else None,
-        "notes": note,
-    }
+    return timed_row(w, B, "pennylane", s, aer_s, note)
+
+
+def timed_row(
+    w: Workload, B: int, backend: str, s: float, aer_s: float | None, note: str, **extra: float
+) -> dict[str, Any]:
+    """A row timed apart from Aer's interleaved rounds, with its speed-up over Aer's time."""
+    speedup = aer_s / s if aer_s else None
+    row = {"n": w.n, "batch": B, "backend": backend, "seconds_per_eval": s, "speedup_vs_aer": speedup}
+    return {**row, **extra, "notes": note}
 
 
 def main(argv: list[str] | None = None) -> None:
