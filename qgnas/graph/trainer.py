@@ -32,6 +32,7 @@ from qgnas.core.io import atomic_write
 from qgnas.core.threads import use_default_threads
 
 from .autognn_space import AutoGNNSpace, GNNArch
+from .tuning import DEFAULT_TRAINING
 
 
 @dataclass
@@ -158,9 +159,9 @@ def train_node_classifier(  # long only by its 14 keyword arguments and their do
     *,
     epochs: int = 300,
     patience: int | None = 100,
-    lr: float = 0.005,
-    weight_decay: float = 5e-4,
-    dropout: float = 0.6,
+    lr: float = DEFAULT_TRAINING["lr"],
+    weight_decay: float = DEFAULT_TRAINING["weight_decay"],
+    dropout: float = DEFAULT_TRAINING["dropout"],
     batch_norm: bool = False,
     seed: int = 0,
     device: str | torch.device | None = "cpu",
@@ -346,9 +347,9 @@ class GNNTrainingEvaluator(Evaluator):
         layers: int = 2,
         epochs: int = 300,
         patience: int | None = 100,
-        lr: float = 0.005,
-        weight_decay: float = 5e-4,
-        dropout: float = 0.6,
+        lr: float = DEFAULT_TRAINING["lr"],
+        weight_decay: float = DEFAULT_TRAINING["weight_decay"],
+        dropout: float = DEFAULT_TRAINING["dropout"],
         batch_norm: bool = False,
         selection: str = "selected",
         value_dropout: float = 0.0,

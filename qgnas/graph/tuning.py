@@ -38,6 +38,7 @@ from qgnas.core.registry import Registry
 
 from .autognn_space import GNNArch
 
+#: GraphNAS's schedule: the trainer's defaults, and the first trial of every tuning
 DEFAULT_TRAINING: dict[str, float] = {"lr": 0.005, "weight_decay": 5e-4, "dropout": 0.6}
 #: the training settings a schedule may set, each with its default
 TRAINING_SETTINGS: Registry[float] = Registry("training setting", DEFAULT_TRAINING)
