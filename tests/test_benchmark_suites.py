@@ -80,6 +80,17 @@ def test_commformer_suite_runs_resumes_and_tabulates(tmp_path):
     assert row in commformer_edges.gate_table(tmp_path / "gated")
     commformer_edges.gate_plot(tmp_path / "gated", tmp_path / "gate.png")
     assert (tmp_path / "gate.png").stat().st_size > 0
+    # the graph swap re-evaluates the checkpoint: under its own graph it reproduces the summary exactly
+    import commformer_swap
+
+    run = tmp_path / "runs/pp5/learned-s0.4/seed0"
+    assert commformer_swap.finished_runs(tmp_path / "runs", "pp5") == [run]
+    swapped = commformer_swap.swap_row(run, draws=1, episodes=summary["evaluation"]["episodes"])
+    assert swapped["reproduces"] and swapped["own"] == {
+        key: summary["evaluation"][key] for key in swapped["own"]
+    }
+    assert swapped["none"]["gate_open_fraction"] == 1.0 and len(swapped["random"]) == 1
+    assert "| yes |" in commformer_swap.table([swapped])
     names = [job.name for job in commformer_suite.plan_jobs()]
     assert len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 3 * 2 + 1 + 4 * 2  # every planned run, once
 
