@@ -53,15 +53,16 @@ def evaluate_with(trainer: Trainer, graph: CommGraph | None, episodes: int) -> d
         actor.graph = own
 
 
-def swap_row(run_dir: Path, draws: int, episodes: int) -> dict[str, object]:
-    """One run's evaluations under its own graph, none, full and ``draws`` random k-edge graphs."""
+def swap_row(run_dir: Path, draws: int, episodes: int, name: str | None = None) -> dict[str, object]:
+    """One run's evaluations under its own graph, none, full and ``draws`` random k-edge graphs;
+    ``name`` labels its row (default: the run's path)."""
     with tempfile.TemporaryDirectory() as scratch:
         trainer = load_trained(run_dir, Path(scratch))
         c = trainer.config
         own = evaluate_with(trainer, None, episodes)
         recorded = json.loads((run_dir / "summary.json").read_text()).get("evaluation", {})
         row: dict[str, object] = {
-            "run": run_dir.as_posix(),
+            "run": name or run_dir.as_posix(),
             "own": own,
             "reproduces": bool(recorded)
             and all(own[key] == recorded.get(key) for key in ("success_rate", "mean_episode_length")),
@@ -119,8 +120,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"no finished learned-s0.4 or random-s0.4 run under {args.root / args.task}")
     rows = []
     for run_dir in runs:
-        rows.append(swap_row(run_dir, args.draws, args.episodes))
-        rows[-1]["run"] = run_dir.relative_to(args.root).as_posix()
+        rows.append(swap_row(run_dir, args.draws, args.episodes, run_dir.relative_to(args.root).as_posix()))
         print(table(rows[-1:]).splitlines()[-1], flush=True)
     text = table(rows)
     print(text, end="")
