@@ -18,7 +18,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from commformer_suite import GATE_COSTS, MAIN_GRAPHS, SEARCH, SEEDS, SWEEP, TASKS, gate_name, graph_name
+from commformer_suite import (
+    GATE_COSTS,
+    MAIN_GRAPHS,
+    SEARCH,
+    SEARCH_VARIANTS,
+    SEEDS,
+    SWEEP,
+    TASKS,
+    gate_name,
+    graph_name,
+)
 
 GOAL_OF_FULL = 0.95  # learned S = 0.4 within 5% of full communication
 
@@ -159,7 +169,7 @@ def search_table(root: Path) -> list[str]:
             f"| learned S=0.4 (seed {seed}) | 1 | {s['steps']} | {s['steps']} | - | - | "
             f"{s['evaluation']['success_rate']:.2f} | {s['evaluation']['mean_episode_length']:.1f} |"
         )
-    for searcher in SEARCH["searchers"]:
+    for searcher in (*SEARCH["searchers"], *SEARCH_VARIANTS):
         best_file = root / "search" / searcher / "best.json"
         if not best_file.exists():
             lines.append(f"| {searcher} | - | - | - | - | - | - | - |")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -92,7 +93,27 @@ def test_commformer_suite_runs_resumes_and_tabulates(tmp_path):
     assert swapped["none"]["gate_open_fraction"] == 1.0 and len(swapped["random"]) == 1
     assert "| yes |" in commformer_swap.table([swapped])
     names = [job.name for job in commformer_suite.plan_jobs()]
-    assert len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 3 * 2 + 1 + 4 * 2  # every planned run, once
+    searches = len(commformer_suite.SEARCH["searchers"]) + len(commformer_suite.SEARCH_VARIANTS)
+    assert searches == 5 and "search/evolution-p10-retrained/seed0" in names
+    assert (
+        len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 3 * 2 + 1 + searches * 2
+    )  # every planned run, once
+
+
+def test_commformer_search_variant_runs_evolution_with_its_own_population(tmp_path):
+    """``evolution-p10`` is the evolution searcher with population 10, not the default 50."""
+    import commformer_suite
+
+    from qgnas.searchers import make_searcher
+
+    name, options = commformer_suite.SEARCH_VARIANTS["evolution-p10"]
+    searcher = make_searcher(
+        name, commformer_suite.search_task(0.001).space, np.random.default_rng(0), **options
+    )
+    assert searcher.name == "evolution" and searcher.population_size == 10 and searcher.sample_size == 3
+    commformer_suite.search_one("evolution-p10", tmp_path / "search" / "evolution-p10", scale=0.001)
+    best = json.loads((tmp_path / "search/evolution-p10/best.json").read_text())
+    assert best["options"] == {"population_size": 10, "sample_size": 3} and best["evaluations"] == 2
 
 
 def test_crlqas_rerun_runs_to_its_budget_and_copies_the_table_inputs(tmp_path):
