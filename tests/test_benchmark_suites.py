@@ -95,9 +95,8 @@ def test_commformer_suite_runs_resumes_and_tabulates(tmp_path):
     names = [job.name for job in commformer_suite.plan_jobs()]
     searches = len(commformer_suite.SEARCH["searchers"]) + len(commformer_suite.SEARCH_VARIANTS)
     assert searches == 5 and "search/evolution-p10-retrained/seed0" in names
-    assert (
-        len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 3 * 2 + 1 + searches * 2
-    )  # every planned run, once
+    # every planned run, once: 3 tasks x seeds 0-2, the encoder, each search and its retraining
+    assert len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 3 * 2 + 1 + searches * 2
 
 
 def test_commformer_search_variant_runs_evolution_with_its_own_population(tmp_path):
