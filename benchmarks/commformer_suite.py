@@ -81,6 +81,7 @@ SEARCH = {
 SEARCH_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "evolution-p10": ("evolution", {"population_size": 10, "sample_size": 3}),
 }
+SEARCH_RUNS = (*SEARCH["searchers"], *SEARCH_VARIANTS)  # every search of the suite, in queue order
 ENCODER = {"epochs": 16, "seed": 0}  # on all 7,776 graphs of the searched space
 CURVE_ROWS = 200
 
@@ -134,7 +135,7 @@ def plan_jobs(scale: float = 1.0) -> list[Job]:
                 jobs.append(training(name, task, "learned", 0.4, seed, *gate, scale=scale))
     me = [sys.executable, str(Path(__file__).resolve())]
     jobs.append(Job("search/encoder", [*me, "--encoder-one"], file_exists("metrics.json")))
-    for searcher in (*SEARCH["searchers"], *SEARCH_VARIANTS):
+    for searcher in SEARCH_RUNS:
         needs = ["search/encoder"] if searcher.startswith("gae") else []
         argv = [*me, "--search-one", searcher, "--scale", str(scale)]
         jobs.append(Job(f"search/{searcher}", argv, file_exists("best.json"), needs))
@@ -179,8 +180,8 @@ def search_one(searcher: str, run_dir: Path, scale: float = 1.0) -> None:
     from qgnas.searchers import make_searcher
 
     task = search_task(scale)
-    name, options = SEARCH_VARIANTS.get(searcher, (searcher, {}))
-    options = dict(options)
+    name, variant_options = SEARCH_VARIANTS.get(searcher, (searcher, {}))
+    options = dict(variant_options)
     if searcher.startswith("gae"):
         from qgnas.encoders import load_encoder
 
@@ -199,7 +200,7 @@ def search_one(searcher: str, run_dir: Path, scale: float = 1.0) -> None:
     arch = task.space.from_json(best.arch)
     summary = {
         "searcher": searcher,
-        "options": {k: v for k, v in options.items() if k != "encoder"},
+        "options": variant_options,
         "evaluations": len(records),
         "env_steps": sum(int(r.result.metrics["env_steps"]) for r in records),
         "best_index": best.index,

@@ -22,7 +22,7 @@ from commformer_suite import (
     GATE_COSTS,
     MAIN_GRAPHS,
     SEARCH,
-    SEARCH_VARIANTS,
+    SEARCH_RUNS,
     SEEDS,
     SWEEP,
     TASKS,
@@ -169,7 +169,7 @@ def search_table(root: Path) -> list[str]:
             f"| learned S=0.4 (seed {seed}) | 1 | {s['steps']} | {s['steps']} | - | - | "
             f"{s['evaluation']['success_rate']:.2f} | {s['evaluation']['mean_episode_length']:.1f} |"
         )
-    for searcher in (*SEARCH["searchers"], *SEARCH_VARIANTS):
+    for searcher in SEARCH_RUNS:
         best_file = root / "search" / searcher / "best.json"
         if not best_file.exists():
             lines.append(f"| {searcher} | - | - | - | - | - | - | - |")

@@ -93,7 +93,7 @@ def test_commformer_suite_runs_resumes_and_tabulates(tmp_path):
     assert swapped["none"]["gate_open_fraction"] == 1.0 and len(swapped["random"]) == 1
     assert "| yes |" in commformer_swap.table([swapped])
     names = [job.name for job in commformer_suite.plan_jobs()]
-    searches = len(commformer_suite.SEARCH["searchers"]) + len(commformer_suite.SEARCH_VARIANTS)
+    searches = len(commformer_suite.SEARCH_RUNS)
     assert searches == 5 and "search/evolution-p10-retrained/seed0" in names
     # every planned run, once: 3 tasks x seeds 0-2, the encoder, each search and its retraining
     assert len(names) == len(set(names)) == 3 * (6 + 6 + 8) + 3 * 2 + 1 + searches * 2
